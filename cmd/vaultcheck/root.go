@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand, as godog and testscript use them.
+const (
+	exitOK      = 0 // everything passed
+	exitFailed  = 1 // a check, vector or scenario failed
+	exitUsage   = 2 // bad usage, unreadable or malformed input, scenario error
+	exitHarness = 3 // the harness itself broke (not the target)
+)
+
+// exitError carries an exit code through cobra's error return.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf reports bad input (exit 2).
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// silentExit ends the command with code after it has already reported.
+func silentExit(code int) error { return &exitError{code: code} }
+
+// Main runs the vaultcheck command line and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "vaultcheck:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintln(stderr, "vaultcheck:", err)
+	return exitUsage
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vaultcheck",
+		Short: "Conformance harness for end-to-end-encrypted Meeco-style Vaults",
+		Long: `vaultcheck checks that a Vault, a Keystore and their clients do every crypto step of
+Meeco sharing exactly right: Cryppo serialization, the key hierarchy, SRP, connections and
+shares, byte for byte against Meeco's own libraries.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, add := range subcommands {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// subcommands is filled by each command's file in its init, so that every
+// command lives in one file of its own.
+var subcommands []func() *cobra.Command

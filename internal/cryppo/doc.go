@@ -17,6 +17,14 @@
 // PEM is written as node-forge writes it (SPKI public keys, PKCS#1 private
 // keys, 64-character lines, CRLF).
 //
+// Reading is wider than writing, as in cryppo-js: the legacy YAML artifact
+// blocks of pre-2020 data (cryppo-js and Ruby flavours) and the standard
+// base64 alphabet are accepted but never written, and the number in an AES
+// strategy name is ignored. Where node-forge consumed a JS string without an
+// encoding (HMAC value-verification hashes, pre-2020 passphrases), the bytes
+// are modelled by ForgeMessageBytes. Legacy reading stops short of unpadded
+// base64, which no JS peer can read either.
+//
 // The package does no I/O. Key types never print their bytes: formatting a
 // SymmetricKey or PrivateKey with any verb yields a redacted fingerprint.
 // Every failure is an *Error whose Kind can be tested with errors.Is.

@@ -1,0 +1,329 @@
+package redact
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const (
+	aesString = "Aes256Gcm.D2e6d6rFMoQVwQ==.QUAAAAAFaXYADAAAAAAAAQIDBAUGBwgJCgsFYXQAEAAAAADe2XTvNoBES8DtMQBKc6E3AmFkAAUAAABub25lAAA="
+	rsaString = "Rsa4096.c2VjcmV0LWNpcGhlcnRleHQtYnl0ZXMtZm9yLXRlc3RpbmctcnNhLW9hZXAtc2hhMQ==.QQUAAAAA"
+	token     = "Xq9fK2mZ8vLw3RtY7uPa4sDe"
+	uuid      = "0b7c9d1e-2f3a-4b5c-8d9e-0a1b2c3d4e5f"
+	hexSRP    = "6cebe5f424b12d7bb788d810f067ab8bed313edb108fa47f2e1e35214ab87081"
+	pubPEM    = "-----BEGIN PUBLIC KEY-----\r\nMIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAr1\r\n-----END PUBLIC KEY-----\r\n"
+	privPEM   = "-----BEGIN RSA PRIVATE KEY-----\r\nMIIJKQIBAAKCAgEAr1secretsecret\r\n-----END RSA PRIVATE KEY-----\r\n"
+	rawKey    = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+)
+
+func TestField(t *testing.T) {
+	tests := []struct {
+		name string
+		want FieldClass
+	}{
+		{"value", Secret},
+		{"password", Secret},
+		{"secret", Secret},
+		{"token", Secret},
+		{"session_authentication_string", Secret},
+		{"vault_access_token", Secret},
+		{"keystore_access_token", Secret},
+		{"admission_token", Secret},
+		{"vault_api_admission_token", Secret},
+		{"passphrase_store_admission_token", Secret},
+		{"invitation_token", Secret},
+		{"srp_a", Secret},
+		{"srp_m", Secret},
+		{"srp_salt", Secret},
+		{"srp_verifier", Secret},
+		{"challenge_salt", Secret},
+		{"challenge_b", Secret},
+		{"serialized_key_encryption_key", KeyMaterial},
+		{"serialized_data_encryption_key", KeyMaterial},
+		{"encrypted_serialized_key", KeyMaterial},
+		{"private_key", KeyMaterial},
+		{"encrypted_dek", KeyMaterial},
+		{"dek", KeyMaterial},
+		{"id", Identifier},
+		{"share_id", Identifier},
+		{"keypair_external_id", Identifier},
+		{"slot_ids", Identifier},
+		{"encrypted_value", Keep},
+		{"encrypted_value_verification_key", Keep},
+		{"encrypted_session_authentication_string", Keep},
+		{"label", Keep},
+		{"public_key", Keep},
+		{"acceptance_required", Keep},
+	}
+	for _, tt := range tests {
+		if got := Field(tt.name); got != tt.want {
+			t.Errorf("Field(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestString(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		mustHave  []string
+		mustNotIn []string
+	}{
+		{"token", "invalid token " + token + " given", []string{"invalid token", "[redacted 24 chars]"}, []string{token}},
+		{"uuid kept", "item " + uuid + " not found", []string{uuid}, nil},
+		{"cryppo shortened", "bad value " + aesString, []string{"Aes256Gcm.D2e6d6rF…("}, []string{"QUAAAAAFaXYA"}},
+		{"rsa shortened", rsaString, []string{"Rsa4096.c2VjcmV0…("}, []string{"LWNpcGhlcnRleHQ"}},
+		{"hex srp", "srp_m " + hexSRP, []string{"[redacted 64 chars]"}, []string{hexSRP[:20]}},
+		{"private pem", "key: " + privPEM + " end", []string{"[redacted private key]", " end"}, []string{"secretsecret", "MIIJ"}},
+		{"public pem", "pk " + pubPEM, []string{"[public key"}, []string{"MIICIjAN"}},
+		{"words kept", "unknown field item_shared_via_another_share_id in https://sandbox.meeco.me/vault/items", []string{"item_shared_via_another_share_id", "https://sandbox.meeco.me/vault/items"}, nil},
+		{"raw base64 key", "key " + rawKey, []string{"[redacted 44 chars]"}, []string{rawKey}},
+		{"short words", "422 Unprocessable Entity", []string{"422 Unprocessable Entity"}, nil},
+		{"invalid utf8", "bad \xff byte", []string{"bad \uFFFD byte"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := String(tt.in)
+			for _, s := range tt.mustHave {
+				if !strings.Contains(got, s) {
+					t.Errorf("String(%q) = %q, want it to contain %q", tt.in, got, s)
+				}
+			}
+			for _, s := range tt.mustNotIn {
+				if strings.Contains(got, s) {
+					t.Errorf("String(%q) = %q, leaks %q", tt.in, got, s)
+				}
+			}
+		})
+	}
+}
+
+func TestJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"srp challenge", `{"username":"M9znjHbD5Xi","srp_a":"` + hexSRP + `"}`,
+			`{"srp_a":"[redacted]","username":"M9znjHbD5Xi"}`},
+		{"session", `{"session":{"id":"` + uuid + `","session_authentication_string":"` + token + `","valid_till":"2024-01-01T00:00:00.000Z"}}`,
+			`{"session":{"id":"` + uuid + `","session_authentication_string":"[redacted]","valid_till":"2024-01-01T00:00:00.000Z"}}`},
+		{"admission", `{"external_admission_token":{"vault_api_admission_token":"abc","passphrase_store_admission_token":"def"}}`,
+			`{"external_admission_token":{"passphrase_store_admission_token":"[redacted]","vault_api_admission_token":"[redacted]"}}`},
+		{"wrapped kek shortened", `{"serialized_key_encryption_key":"` + aesString + `"}`,
+			`{"serialized_key_encryption_key":"Aes256Gcm.D2e6d6rF…(` + itoa(len(aesString)) + ` chars)"}`},
+		{"raw kek redacted", `{"serialized_key_encryption_key":"` + rawKey + `"}`,
+			`{"serialized_key_encryption_key":"[redacted]"}`},
+		{"private pem in field", `{"private_key":"` + strings.ReplaceAll(strings.ReplaceAll(privPEM, "\r", `\r`), "\n", `\n`) + `"}`,
+			`{"private_key":"[redacted]"}`},
+		{"slot value and encrypted value", `{"slots":[{"name":"vin","value":"1HGCM82633A004352","encrypted_value":"` + aesString + `","value_verification_hash":null}]}`,
+			`{"slots":[{"encrypted_value":"Aes256Gcm.D2e6d6rF…(` + itoa(len(aesString)) + ` chars)","name":"vin","value":"[redacted]","value_verification_hash":null}]}`},
+		{"null stays null", `{"encrypted_dek":null,"vault_access_token":null,"value":""}`,
+			`{"encrypted_dek":null,"value":"","vault_access_token":null}`},
+		{"numbers kept", `{"http_code":422,"per_page":200.5}`, `{"http_code":422,"per_page":200.5}`},
+		{"numeric secret", `{"srp_salt":12345}`, `{"srp_salt":"[redacted]"}`},
+		{"public key shortened", `{"public_key":"-----BEGIN PUBLIC KEY-----\r\nMIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAr1\r\n-----END PUBLIC KEY-----\r\n"}`,
+			`{"public_key":"[public key ` + itoa(len(pubPEM)) + ` chars]"}`},
+		{"share deks", `{"share_deks":[{"share_id":"s1","dek":"` + rsaString + `"}]}`,
+			`{"share_deks":[{"dek":"Rsa4096.c2VjcmV0…(` + itoa(len(rsaString)) + ` chars)","share_id":"s1"}]}`},
+		{"error message with token", `{"errors":[{"error":"unauthorized","http_code":401,"message":"token ` + token + ` expired"}]}`,
+			`{"errors":[{"error":"unauthorized","http_code":401,"message":"token [redacted 24 chars] expired"}]}`},
+		{"ids kept even if long", `{"id":"` + token + `","item_ids":["` + token + `"]}`,
+			`{"id":"` + token + `","item_ids":["` + token + `"]}`},
+		{"not json", `<html>` + token, `[30 bytes, not JSON]`},
+		{"trailing garbage", `{"a":1} {"b":2}`, `[15 bytes, not JSON]`},
+		{"empty", "  ", ""},
+		{"html chars kept", `{"label":"a<b>&c"}`, `{"label":"a<b>&c"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := JSON([]byte(tt.in)); got != tt.want {
+				t.Errorf("JSON(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeader(t *testing.T) {
+	h := http.Header{}
+	h.Set("Authorization", token)
+	h.Set("Meeco-Subscription-Key", "sub-key-123")
+	h.Set("Meeco-Delegation-Id", "")
+	h.Set("Meeco-Organisation-Id", "")
+	h.Set("Meeco-Srt", "")
+	h.Set("Content-Type", "application/json")
+	got := Header(h)
+	for k, want := range map[string]string{
+		"Authorization":          Redacted,
+		"Meeco-Subscription-Key": Redacted,
+		"Meeco-Delegation-Id":    "",
+		"Meeco-Srt":              "",
+		"Content-Type":           "application/json",
+	} {
+		if got.Get(k) != want {
+			t.Errorf("header %s = %q, want %q", k, got.Get(k), want)
+		}
+	}
+	if _, ok := got["Meeco-Organisation-Id"]; !ok {
+		t.Errorf("empty header Meeco-Organisation-Id dropped; a report must show it was sent")
+	}
+	if h.Get("Authorization") != token {
+		t.Errorf("Header modified its input")
+	}
+}
+
+func TestTransportRecordsAndReplays(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Authorization") != token {
+			t.Errorf("server got Authorization %q, want the raw token", r.Header.Get("Authorization"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		// Echo the request so the test can see the body was replayed.
+		json.NewEncoder(w).Encode(map[string]any{"echo": json.RawMessage(body), "session_authentication_string": token})
+	}))
+	defer srv.Close()
+
+	var log Log
+	client := &http.Client{Transport: &Transport{Log: &log}}
+	reqBody := `{"username":"bob","srp_m":"` + hexSRP + `","slots":[{"value":"secret plaintext"}]}`
+	req, _ := http.NewRequest("POST", srv.URL+"/srp/session", strings.NewReader(reqBody))
+	req.Header.Set("Authorization", token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	respBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(respBody), token) || !strings.Contains(string(respBody), hexSRP) {
+		t.Fatalf("response body was altered by the transport: %s", respBody)
+	}
+
+	ex := log.Exchanges()
+	if len(ex) != 1 {
+		t.Fatalf("len(log) = %d, want 1", len(ex))
+	}
+	e := ex[0]
+	if e.Status != 201 || e.Method != "POST" || e.Seq != 1 {
+		t.Errorf("exchange = %d %s seq %d, want 201 POST seq 1", e.Status, e.Method, e.Seq)
+	}
+	text := e.String()
+	for _, leak := range []string{token, hexSRP, "secret plaintext"} {
+		if strings.Contains(text, leak) {
+			t.Errorf("exchange text leaks %q:\n%s", leak, text)
+		}
+	}
+	for _, want := range []string{"> POST ", `> Authorization: "[redacted]"`, "< 201 Created", `"username":"bob"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exchange text lacks %q:\n%s", want, text)
+		}
+	}
+	if got := e.Summary(); got != "POST /srp/session -> 201" {
+		t.Errorf("Summary() = %q", got)
+	}
+	if last, ok := log.Last(); !ok || last.Seq != 1 {
+		t.Errorf("Last() = %v, %v", last.Seq, ok)
+	}
+	if got := log.Since(1); got != nil {
+		t.Errorf("Since(1) = %v, want nil", got)
+	}
+	log.Reset()
+	if log.Len() != 0 {
+		t.Errorf("Len after Reset = %d", log.Len())
+	}
+}
+
+func TestTransportLargeBodyPassesThrough(t *testing.T) {
+	big := strings.Repeat("x", MaxBody+10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if len(b) != len(big) {
+			t.Errorf("server got %d bytes, want %d", len(b), len(big))
+		}
+		io.WriteString(w, big)
+	}))
+	defer srv.Close()
+	var log Log
+	client := &http.Client{Transport: &Transport{Log: &log}}
+	resp, err := client.Post(srv.URL, "text/plain", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if len(b) != len(big) {
+		t.Fatalf("client got %d bytes, want %d", len(b), len(big))
+	}
+	e, _ := log.Last()
+	if !strings.HasPrefix(e.RequestBody, "[more than") || !strings.HasPrefix(e.ResponseBody, "[more than") {
+		t.Errorf("bodies = %q / %q, want size summaries", e.RequestBody, e.ResponseBody)
+	}
+}
+
+func TestTransportError(t *testing.T) {
+	var log Log
+	client := &http.Client{Transport: &Transport{Log: &log}}
+	_, err := client.Get("http://127.0.0.1:1/" + token)
+	if err == nil {
+		t.Fatal("want a connection error")
+	}
+	e, ok := log.Last()
+	if !ok || e.Err == "" || e.Status != 0 {
+		t.Fatalf("exchange = %+v, want a recorded error", e)
+	}
+	if strings.Contains(e.String(), token) {
+		t.Errorf("error exchange leaks the token in its URL: %s", e.String())
+	}
+}
+
+func FuzzJSON(f *testing.F) {
+	f.Add(`{"value":"x","srp_a":"ab"}`)
+	f.Add(`[1,{"token":null}]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		out := JSON([]byte(s))
+		var v map[string]any
+		if json.Unmarshal([]byte(s), &v) == nil {
+			if p, ok := v["password"].(string); ok && len(p) > 3 && strings.Contains(out, `"password":"`+p+`"`) {
+				t.Fatalf("password leaked: %s", out)
+			}
+		}
+		_ = String(s)
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestURL(t *testing.T) {
+	tok43 := "q0L2pcVJxZ3Q9cT8m7WnYk1aBsDfGhJkLzXcVbNmQwE"
+	tests := []struct{ in, want string }{
+		{"http://127.0.0.1:8080/vault/items/" + uuid, "http://127.0.0.1:8080/vault/items/" + uuid},
+		{"http://127.0.0.1:8080/vault/invitations/" + tok43, "http://127.0.0.1:8080/vault/invitations/[redacted 43 chars]"},
+		{"https://sandbox.meeco.me/keystore/keypairs/external_id/auth", "https://sandbox.meeco.me/keystore/keypairs/external_id/auth"},
+		{"http://h/vault/incoming_shares?acceptance_required=acceptance_required&share_ids=" + uuid, "http://h/vault/incoming_shares?acceptance_required=acceptance_required&share_ids=" + uuid},
+		{"http://h/x?token=" + tok43 + "&next_page_after=abc", "http://h/x?next_page_after=abc&token=[redacted]"},
+		{"http://user:pw@h/x", "http://h/x"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := URL(u); got != tt.want {
+			t.Errorf("URL(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+		}
+	}
+	if got := Path("/vault/invitations/" + tok43); got != "/vault/invitations/[redacted 43 chars]" {
+		t.Errorf("Path = %s", got)
+	}
+	if got := String("GET http://127.0.0.1:39123/vault/incoming_shares/" + uuid + "/item failed"); !strings.Contains(got, "/vault/incoming_shares/"+uuid+"/item") {
+		t.Errorf("String mangles a URL with a UUID: %s", got)
+	}
+}

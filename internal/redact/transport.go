@@ -1,0 +1,251 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxBody is the largest body, in bytes, Transport reads into an Exchange
+// for redaction; larger bodies are summarized by size. The client's bodies
+// are a few kilobytes; this bound only protects against a runaway server.
+const MaxBody = 1 << 20
+
+// Exchange is one redacted HTTP request and its response.
+type Exchange struct {
+	Seq            int
+	Method         string
+	URL            string // redacted by URL (a path may hold an invitation token)
+	Path           string // the redacted path alone
+	RequestHeader  http.Header
+	RequestBody    string // redacted JSON, "" when there was none
+	Status         int    // 0 when the round trip failed
+	ResponseHeader http.Header
+	ResponseBody   string
+	Duration       time.Duration
+	Err            string // transport error, redacted
+}
+
+// String renders the exchange for a report, request lines prefixed "> "
+// and response lines "< ", headers sorted.
+func (e Exchange) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
+	writeHeader(&b, "> ", e.RequestHeader)
+	if e.RequestBody != "" {
+		fmt.Fprintf(&b, "> %s\n", e.RequestBody)
+	}
+	if e.Err != "" {
+		fmt.Fprintf(&b, "< error: %s\n", e.Err)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "< %d %s (%s)\n", e.Status, http.StatusText(e.Status), e.Duration.Round(time.Microsecond))
+	writeHeader(&b, "< ", e.ResponseHeader)
+	if e.ResponseBody != "" {
+		fmt.Fprintf(&b, "< %s\n", e.ResponseBody)
+	}
+	return b.String()
+}
+
+// Summary is the one-line form: "POST /vault/items -> 422".
+func (e Exchange) Summary() string {
+	path := e.Path
+	if e.Err != "" {
+		return fmt.Sprintf("%s %s -> error", e.Method, path)
+	}
+	return fmt.Sprintf("%s %s -> %d", e.Method, path, e.Status)
+}
+
+// headersShown are the headers worth a line in a report; the others (Date,
+// Content-Length, User-Agent, ...) are noise.
+func headerShown(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "meeco-") || n == "authorization" || n == "content-type" || n == "location" ||
+		n == "www-authenticate" || SecretHeader(name)
+}
+
+func writeHeader(b *strings.Builder, prefix string, h http.Header) {
+	for _, k := range sortedKeys(h) {
+		if !headerShown(k) {
+			continue
+		}
+		for _, v := range h[k] {
+			fmt.Fprintf(b, "%s%s: %q\n", prefix, k, v)
+		}
+	}
+}
+
+// Log is a concurrency-safe list of exchanges. The zero value is ready to
+// use.
+type Log struct {
+	mu sync.Mutex
+	ex []Exchange
+}
+
+func (l *Log) add(e Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e.Seq = len(l.ex) + 1
+	l.ex = append(l.ex, e)
+}
+
+// Len is the number of exchanges recorded; use it as a mark before a step.
+func (l *Log) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.ex)
+}
+
+// Exchanges returns a copy of every exchange.
+func (l *Log) Exchanges() []Exchange { return l.Since(0) }
+
+// Since returns the exchanges after the first n.
+func (l *Log) Since(n int) []Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n < 0 {
+		n = 0
+	}
+	if n >= len(l.ex) {
+		return nil
+	}
+	return append([]Exchange(nil), l.ex[n:]...)
+}
+
+// Last returns the latest exchange, if any.
+func (l *Log) Last() (Exchange, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ex) == 0 {
+		return Exchange{}, false
+	}
+	return l.ex[len(l.ex)-1], true
+}
+
+// Reset forgets every exchange.
+func (l *Log) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ex = nil
+}
+
+// Transport records every round trip through Base (http.DefaultTransport
+// when nil) into Log. It never changes what is sent or received: bodies
+// are read, recorded and replayed unchanged.
+type Transport struct {
+	Base http.RoundTripper
+	Log  *Log
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if t.Log == nil {
+		return base.RoundTrip(req)
+	}
+	ex := Exchange{
+		Method:        req.Method,
+		URL:           URL(req.URL),
+		Path:          Path(req.URL.Path),
+		RequestHeader: Header(req.Header),
+	}
+	if req.Body != nil && req.Body != http.NoBody {
+		head, rest, err := peek(req.Body)
+		if err != nil {
+			req.Body.Close()
+			return nil, err
+		}
+		ex.RequestBody = bodyText(head, rest != nil, req.Header.Get("Content-Type"))
+		// The contract of RoundTripper forbids modifying req, so the
+		// replayed body goes on a shallow copy.
+		r2 := req.Clone(req.Context())
+		if rest == nil {
+			r2.Body = io.NopCloser(bytes.NewReader(head))
+			r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
+		} else {
+			r2.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), rest}
+			r2.GetBody = nil
+		}
+		req = r2
+	}
+	start := time.Now()
+	resp, err := base.RoundTrip(req)
+	ex.Duration = time.Since(start)
+	if err != nil {
+		ex.Err = String(err.Error())
+		t.Log.add(ex)
+		return nil, err
+	}
+	ex.Status = resp.StatusCode
+	ex.ResponseHeader = Header(resp.Header)
+	if resp.Body != nil {
+		head, rest, rerr := peek(resp.Body)
+		ex.ResponseBody = bodyText(head, rest != nil, resp.Header.Get("Content-Type"))
+		if rerr != nil {
+			resp.Body.Close()
+			ex.Err = String(rerr.Error())
+			t.Log.add(ex)
+			return nil, rerr
+		}
+		if rest == nil {
+			resp.Body = io.NopCloser(bytes.NewReader(head))
+		} else {
+			resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), rest}
+		}
+	}
+	t.Log.add(ex)
+	return resp, nil
+}
+
+// peek reads up to MaxBody bytes of r. When r is that short it is read to
+// the end and closed, and rest is nil; otherwise rest is r itself, still
+// open, positioned after head, so the caller can replay the whole body.
+func peek(r io.ReadCloser) (head []byte, rest io.ReadCloser, err error) {
+	head, err = io.ReadAll(io.LimitReader(r, MaxBody+1))
+	if err != nil {
+		return head, nil, err
+	}
+	if len(head) <= MaxBody {
+		r.Close()
+		return head, nil, nil
+	}
+	return head, r, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// bodyText redacts a body for the log: JSON by field rules, short plain
+// text through String, anything else by size only.
+func bodyText(body []byte, more bool, contentType string) string {
+	if more {
+		return fmt.Sprintf("[more than %d bytes]", MaxBody)
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return ""
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' || strings.Contains(contentType, "json") {
+		return JSON(body)
+	}
+	if strings.HasPrefix(contentType, "text/") && len(body) <= 2048 {
+		return String(string(trimmed))
+	}
+	return fmt.Sprintf("[%d bytes, %s]", len(body), contentTypeOrUnknown(contentType))
+}
+
+func contentTypeOrUnknown(ct string) string {
+	if ct == "" {
+		return "no content type"
+	}
+	return String(ct)
+}

@@ -1,0 +1,77 @@
+package fakevault
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// The fake writes every error as a Meeco error body, with the status the
+// one table in internal/meeco gives its kind:
+//
+//	kind                       status  when
+//	bad_request                400     body not JSON, wrong JSON type, bad query value
+//	missing_parameter          400     required field or parameter absent
+//	invalid_parameter          400     value unacceptable; also a body reference to
+//	                                   something missing or not the caller's (template,
+//	                                   recipient, slot, share or task id in a body)
+//	invalid_cryppo_string      400     encrypted field not a Cryppo string of the right
+//	                                   strategy (Aes256Gcm for slot values, names and
+//	                                   wrapped keys; Rsa<bits> with matching length for
+//	                                   encrypted_dek)
+//	username_taken             400     POST /srp/users for an existing username
+//	unauthorized               401     authenticated route without a valid live token
+//	authentication_failed      401     failed login: SRP proof, unknown user or key,
+//	                                   bad admission token
+//	subscription_key_invalid   401     configured subscription key not matched
+//	forbidden                  403     object visible to the caller, action not theirs
+//	                                   (changing a received item, re-keying shares of an
+//	                                   item one does not own, on-sharing without permission)
+//	not_found                  404     path object missing OR belonging to someone else:
+//	                                   the fake never says 403 about others' objects, so
+//	                                   as not to reveal that they exist
+//	route_not_found            404     no route for the path
+//	method_not_allowed         405     route exists for other methods
+//	already_exists             409     second key encryption key
+//	invalid_state              422     expired/used invitation, own invitation, rejected share
+//	payload_too_large          413     body over Options.MaxBodyBytes
+//	internal_error             500     a bug (also what the panic guard answers)
+//
+// client_too_old (426) is in the table for clients of the real Vault; the
+// fake never sends it.
+
+// writeJSON writes v as the JSON body of a response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a bug in a response type can get here.
+		writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError writes err as a Meeco error body. An error that is not an
+// *meeco.APIError is a bug of the fake: it becomes internal_error with a
+// generic message, since its text was never vetted for the client.
+func writeError(w http.ResponseWriter, err error) {
+	var ae *meeco.APIError
+	if !errors.As(err, &ae) {
+		ae = meeco.NewError(meeco.InternalError, "internal error")
+	}
+	status := ae.Status
+	if status == 0 {
+		status = ae.Kind.Status()
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="meeco"`)
+	}
+	body, _ := json.Marshal(ae.Body())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,858 @@
+package fakevault
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// Templates, classification nodes, items and slots.
+
+// TemplateFilter holds the query of GET /item_templates.
+type TemplateFilter struct {
+	Scheme, NodeName, Like string
+}
+
+// ListTemplates answers GET /item_templates.
+func (s *Store) ListTemplates(uid string, f TemplateFilter, p Page) (*meeco.ItemTemplatesResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var recs []*template
+	for _, t := range s.templates {
+		if f.Like != "" && !strings.Contains(strings.ToLower(t.name+" "+t.label), strings.ToLower(f.Like)) {
+			continue
+		}
+		if f.Scheme != "" || f.NodeName != "" {
+			match := false
+			for _, nid := range t.nodeIDs {
+				n := s.nodes[nid]
+				if n != nil && (f.Scheme == "" || n.scheme == f.Scheme) && (f.NodeName == "" || n.name == f.NodeName) {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+		}
+		recs = append(recs, t)
+	}
+	page, meta, next, err := paginate(recs, func(t *template) uint64 { return t.seq }, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &meeco.ItemTemplatesResponse{ItemTemplates: []meeco.ItemTemplate{}, Slots: []meeco.Slot{},
+		ClassificationNodes: []meeco.ClassificationNode{}, Attachments: []meeco.Attachment{},
+		Thumbnails: []meeco.Thumbnail{}, Meta: meta, NextPageAfter: next}
+	seen := map[string]bool{}
+	for _, t := range page {
+		out.ItemTemplates = append(out.ItemTemplates, s.templateView(uid, t))
+		for i := range t.slots {
+			out.Slots = append(out.Slots, templateSlotView(t, i))
+		}
+		for _, nid := range t.nodeIDs {
+			if !seen[nid] && s.nodes[nid] != nil {
+				seen[nid] = true
+				out.ClassificationNodes = append(out.ClassificationNodes, s.nodeView(s.nodes[nid], uid))
+			}
+		}
+	}
+	return out, nil
+}
+
+// GetTemplate answers GET /item_templates/{id}.
+func (s *Store) GetTemplate(uid, id string) (*meeco.ItemTemplateResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.tmplByID[id]
+	if t == nil {
+		return nil, errNotFound("item template")
+	}
+	out := &meeco.ItemTemplateResponse{ItemTemplate: s.templateView(uid, t), Slots: []meeco.Slot{},
+		ClassificationNodes: []meeco.ClassificationNode{}, Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}}
+	for i := range t.slots {
+		out.Slots = append(out.Slots, templateSlotView(t, i))
+	}
+	for _, nid := range t.nodeIDs {
+		if n := s.nodes[nid]; n != nil {
+			out.ClassificationNodes = append(out.ClassificationNodes, s.nodeView(n, uid))
+		}
+	}
+	return out, nil
+}
+
+// NodeFilter holds the query of GET /classification_nodes.
+type NodeFilter struct {
+	Scheme, Name string
+	Own          *bool
+}
+
+// visibleNode reports whether uid may see n: system nodes and their own.
+func visibleNode(n *classNode, uid string) bool { return n.userID == "" || n.userID == uid }
+
+// ListNodes answers GET /classification_nodes.
+func (s *Store) ListNodes(uid string, f NodeFilter, p Page) (*meeco.ClassificationNodesResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var recs []*classNode
+	for _, n := range s.nodes {
+		if !visibleNode(n, uid) || (f.Scheme != "" && n.scheme != f.Scheme) || (f.Name != "" && n.name != f.Name) {
+			continue
+		}
+		if f.Own != nil && *f.Own != (n.userID == uid) {
+			continue
+		}
+		recs = append(recs, n)
+	}
+	page, meta, next, err := paginate(recs, func(n *classNode) uint64 { return n.seq }, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &meeco.ClassificationNodesResponse{ClassificationNodes: []meeco.ClassificationNode{}, Meta: meta, NextPageAfter: next}
+	for _, n := range page {
+		out.ClassificationNodes = append(out.ClassificationNodes, s.nodeView(n, uid))
+	}
+	return out, nil
+}
+
+// CreateNode answers POST /classification_nodes: a node of the caller's.
+// A node with the same scheme and name already visible is returned as is.
+func (s *Store) CreateNode(uid string, req meeco.CreateClassificationNodeRequest) (*meeco.ClassificationNodeResponse, error) {
+	in := req.ClassificationNode
+	if err := need("classification_node.classification_scheme_name", in.ClassificationSchemeName); err != nil {
+		return nil, err
+	}
+	if err := need("classification_node.name", in.Name); err != nil {
+		return nil, err
+	}
+	if err := checkText("classification_node.label", in.Label, maxShortField); err != nil {
+		return nil, err
+	}
+	if in.Description != nil {
+		if err := checkText("classification_node.description", *in.Description, maxTextField); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.findOrCreateNode(uid, in.ClassificationSchemeName, in.Name, in.Label)
+	if in.Description != nil && n.userID == uid {
+		n.description = copyPtr(in.Description)
+	}
+	return &meeco.ClassificationNodeResponse{ClassificationNode: s.nodeView(n, uid)}, nil
+}
+
+func (s *Store) findOrCreateNode(uid, scheme, name, label string) *classNode {
+	for _, n := range s.nodes {
+		if visibleNode(n, uid) && n.scheme == scheme && n.name == name {
+			return n
+		}
+	}
+	if label == "" {
+		label = name
+	}
+	n := &classNode{id: newID(), userID: uid, scheme: scheme, name: name, label: label, seq: s.nextSeq()}
+	s.nodes[n.id] = n
+	return n
+}
+
+// checkNodeAttrs checks classification_nodes_attributes. It creates
+// nothing: creation happens in applyNodes, after every other check passed.
+func (s *Store) checkNodeAttrs(uid string, attrs []meeco.ClassificationNodeAttributes) error {
+	if len(attrs) > 100 {
+		return errInvalid("classification_nodes_attributes", "may hold at most 100 nodes")
+	}
+	for _, a := range attrs {
+		if a.ID != nil {
+			n := s.nodes[*a.ID]
+			if n == nil || !visibleNode(n, uid) {
+				return errInvalid("classification_nodes_attributes[].id", "does not name a classification node")
+			}
+			continue
+		}
+		scheme := a.Scheme
+		if scheme == "" {
+			scheme = a.ClassificationSchemeName
+		}
+		if err := need("classification_nodes_attributes[].scheme", scheme); err != nil {
+			return err
+		}
+		if err := need("classification_nodes_attributes[].name", a.Name); err != nil {
+			return err
+		}
+		if err := checkText("classification_nodes_attributes[].label", a.Label, maxShortField); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyNodes(uid string, ids []string, attrs []meeco.ClassificationNodeAttributes) []string {
+	for _, a := range attrs {
+		var id string
+		if a.ID != nil {
+			id = *a.ID
+		} else {
+			scheme := a.Scheme
+			if scheme == "" {
+				scheme = a.ClassificationSchemeName
+			}
+			id = s.findOrCreateNode(uid, scheme, a.Name, a.Label).id
+		}
+		if a.Destroy {
+			ids = slices.DeleteFunc(ids, func(x string) bool { return x == id })
+		} else if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// parameterize turns a label into a slot or item name the way Rails'
+// parameterize(separator: "_") does for ASCII: lowercase, runs of other
+// characters become one underscore.
+func parameterize(label string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(label) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if under && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			under = false
+			b.WriteRune(r)
+		} else {
+			under = true
+		}
+	}
+	return b.String()
+}
+
+// slotKey is the name a slot attribute addresses: its name, or its label
+// parameterized (the CLI lets item configs give either).
+func slotKey(a meeco.SlotAttributes) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return parameterize(a.Label)
+}
+
+// valueFields are the three value fields of a slot as a request sets them.
+type valueFields struct {
+	value, key, hash *string
+}
+
+// checkOwnValue checks the value fields of a slot attribute on an item the
+// caller owns: Cryppo strings for the value and verification key, hex for
+// the hash. An empty encrypted_value means "no value" (the SDK turns empty
+// plaintext into null).
+func checkOwnValue(prefix string, value, key, hash *string) (valueFields, error) {
+	var f valueFields
+	if value != nil && *value != "" {
+		if err := checkAES(prefix+"encrypted_value", *value); err != nil {
+			return f, err
+		}
+		f.value = copyPtr(value)
+	}
+	if key != nil && *key != "" {
+		if err := checkAES(prefix+"encrypted_value_verification_key", *key); err != nil {
+			return f, err
+		}
+		f.key = copyPtr(key)
+	}
+	if hash != nil && *hash != "" {
+		if err := checkHash(prefix+"value_verification_hash", *hash); err != nil {
+			return f, err
+		}
+		f.hash = copyPtr(hash)
+	}
+	return f, nil
+}
+
+// checkSlotAttr checks the non-value fields of a slot attribute.
+func checkSlotAttr(a meeco.SlotAttributes) error {
+	if err := checkText("slots_attributes[].name", a.Name, maxShortField); err != nil {
+		return err
+	}
+	if err := checkText("slots_attributes[].label", a.Label, maxShortField); err != nil {
+		return err
+	}
+	if a.Description != nil {
+		if err := checkText("slots_attributes[].description", *a.Description, maxTextField); err != nil {
+			return err
+		}
+	}
+	if a.SlotTypeName != "" && !a.SlotTypeName.Valid() {
+		return errInvalid("slots_attributes[].slot_type_name", "is not a slot type")
+	}
+	return nil
+}
+
+// CreateItem answers POST /items: the template's slots in template order,
+// filled from slots_attributes by name, then any extra slots the request
+// adds. skip_empty_template_slots drops template slots left without a value.
+func (s *Store) CreateItem(uid string, req meeco.CreateItemRequest) (*meeco.ItemResponse, error) {
+	in := req.Item
+	if err := need("template_name", req.TemplateName); err != nil {
+		return nil, err
+	}
+	if err := need("item.label", in.Label); err != nil {
+		return nil, err
+	}
+	if err := checkText("item.name", in.Name, maxShortField); err != nil {
+		return nil, err
+	}
+	if in.Description != nil {
+		if err := checkText("item.description", *in.Description, maxTextField); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.SlotsAttributes) > maxSlotsPerItem {
+		return nil, errInvalid("item.slots_attributes", fmt.Sprintf("may hold at most %d slots", maxSlotsPerItem))
+	}
+	type want struct {
+		attr meeco.SlotAttributes
+		vals valueFields
+	}
+	byKey := map[string]*want{}
+	var order []string
+	for _, a := range in.SlotsAttributes {
+		if err := checkSlotAttr(a); err != nil {
+			return nil, err
+		}
+		key := slotKey(a)
+		if key == "" {
+			return nil, errMissing("slots_attributes[].name or label")
+		}
+		if byKey[key] != nil {
+			return nil, errInvalid("slots_attributes", "names a slot twice")
+		}
+		vals, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		if err != nil {
+			return nil, err
+		}
+		byKey[key] = &want{attr: a, vals: vals}
+		order = append(order, key)
+	}
+	skipEmpty := req.SkipEmptyTemplateSlots != nil && *req.SkipEmptyTemplateSlots
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tmplByName[req.TemplateName]
+	if t == nil {
+		return nil, errInvalid("template_name", "does not name an item template")
+	}
+	if err := s.checkNodeAttrs(uid, in.ClassificationNodesAttributes); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	it := &item{id: newID(), userID: uid, own: true, name: in.Name, label: in.Label, description: copyPtr(in.Description),
+		templateID: ptr(t.id), templateLabel: ptr(t.label), createdAt: now, updatedAt: now, seq: s.nextSeq(), ownerID: uid}
+	if it.name == "" {
+		it.name = parameterize(in.Label)
+		if it.name == "" {
+			it.name = t.name
+		}
+	}
+	newSlot := func(name, label string, typ meeco.SlotType, required bool, creator string, w *want) {
+		sl := &slot{id: newID(), itemID: it.id, own: true, name: name, label: label, slotType: typ,
+			required: required, visible: true, creator: creator, createdAt: now, updatedAt: now, ownerID: uid,
+			ordinal: len(it.slotIDs) + 1}
+		if w != nil {
+			sl.value, sl.valueKey, sl.valueHash = w.vals.value, w.vals.key, w.vals.hash
+			if w.attr.Label != "" {
+				sl.label = w.attr.Label
+			}
+			if w.attr.Description != nil {
+				sl.description = copyPtr(w.attr.Description)
+			}
+			if w.attr.Required != nil {
+				sl.required = *w.attr.Required
+			}
+		}
+		s.slots[sl.id] = sl
+		it.slotIDs = append(it.slotIDs, sl.id)
+	}
+	for _, ts := range t.slots {
+		w := byKey[ts.name]
+		if skipEmpty && (w == nil || w.vals.value == nil) {
+			delete(byKey, ts.name)
+			continue
+		}
+		newSlot(ts.name, ts.label, ts.slotType, ts.required, "system", w)
+		delete(byKey, ts.name)
+	}
+	for _, key := range order {
+		w := byKey[key]
+		if w == nil {
+			continue
+		}
+		typ := w.attr.SlotTypeName
+		if typ == "" {
+			typ = meeco.SlotKeyValue
+		}
+		label := w.attr.Label
+		if label == "" {
+			label = key
+		}
+		newSlot(key, label, typ, false, "user", w)
+	}
+	it.nodeIDs = s.applyNodes(uid, slices.Clone(t.nodeIDs), in.ClassificationNodesAttributes)
+	s.items[it.id] = it
+	addTo(s.userItems, uid, it.id, it)
+	return s.itemResponse(uid, it), nil
+}
+
+// ItemFilter holds the query of GET /items.
+type ItemFilter struct {
+	TemplateIDs []string
+	Name        string
+	Scheme      string
+	NodeNames   []string
+	SharedWith  string
+	OwnerID     string
+	Own         *bool
+	ItemIDs     []string
+}
+
+func (s *Store) itemMatches(uid string, it *item, f ItemFilter) bool {
+	if len(f.TemplateIDs) > 0 && (it.templateID == nil || !slices.Contains(f.TemplateIDs, *it.templateID)) {
+		return false
+	}
+	if f.Name != "" && it.name != f.Name {
+		return false
+	}
+	if f.Scheme != "" || len(f.NodeNames) > 0 {
+		match := false
+		for _, nid := range it.nodeIDs {
+			n := s.nodes[nid]
+			if n != nil && (f.Scheme == "" || n.scheme == f.Scheme) && (len(f.NodeNames) == 0 || slices.Contains(f.NodeNames, n.name)) {
+				match = true
+			}
+		}
+		if !match {
+			return false
+		}
+	}
+	if f.OwnerID != "" && (it.ownerID != f.OwnerID || s.hideOwner(it)) {
+		return false
+	}
+	if f.Own != nil && it.own != *f.Own {
+		return false
+	}
+	if len(f.ItemIDs) > 0 && !slices.Contains(f.ItemIDs, it.id) {
+		return false
+	}
+	if f.SharedWith != "" {
+		shared := false
+		for _, sh := range s.outgoing[uid] {
+			if sh.senderItemID == it.id && sh.recipientID == f.SharedWith {
+				shared = true
+				break
+			}
+		}
+		if !shared {
+			return false
+		}
+	}
+	return true
+}
+
+// ListItems answers GET /items: the caller's items, own and received.
+func (s *Store) ListItems(uid string, f ItemFilter, p Page) (*meeco.ItemsResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var recs []*item
+	for _, it := range s.userItems[uid] {
+		if s.itemMatches(uid, it, f) {
+			recs = append(recs, it)
+		}
+	}
+	page, meta, next, err := paginate(recs, func(it *item) uint64 { return it.seq }, p)
+	if err != nil {
+		return nil, err
+	}
+	items, slots, nodes := s.itemParts(uid, page)
+	return &meeco.ItemsResponse{Items: items, Slots: slots, ClassificationNodes: nodes,
+		Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}, Meta: meta, NextPageAfter: next}, nil
+}
+
+// heldItem returns the item if uid holds it; anyone else's is not found.
+func (s *Store) heldItem(uid, id string) (*item, error) {
+	it := s.items[id]
+	if it == nil || it.userID != uid {
+		return nil, errNotFound("item")
+	}
+	return it, nil
+}
+
+// GetItem answers GET /items/{id}.
+func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	it, err := s.heldItem(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.itemResponse(uid, it), nil
+}
+
+// UpdateItem answers PUT /items/{id}. Only the owner changes an item;
+// recipients hold read-only copies (they re-encrypt with POST
+// /items/{id}/encrypt). A slot attribute with an id changes or destroys that
+// slot; without an id it addresses the slot of that name, or creates one
+// (the CLI sends names only). Label, name and description changes reach the
+// recipients' copies at once, since they are not encrypted; slot changes of
+// a shared item queue an update_item_shares client task for the owner, who
+// re-encrypts for each share with PUT /items/{id}/shares.
+func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.ItemResponse, error) {
+	in := req.Item
+	if in.Label != nil {
+		if err := need("item.label", *in.Label); err != nil {
+			return nil, err
+		}
+	}
+	if in.Name != nil {
+		if err := need("item.name", *in.Name); err != nil {
+			return nil, err
+		}
+	}
+	if in.Description != nil {
+		if err := checkText("item.description", *in.Description, maxTextField); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.SlotsAttributes) > maxSlotsPerItem {
+		return nil, errInvalid("item.slots_attributes", fmt.Sprintf("may hold at most %d slots", maxSlotsPerItem))
+	}
+	vals := make([]valueFields, len(in.SlotsAttributes))
+	for i, a := range in.SlotsAttributes {
+		if err := checkSlotAttr(a); err != nil {
+			return nil, err
+		}
+		v, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.heldItem(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	if !it.own {
+		return nil, errForbidden("a received item cannot be changed")
+	}
+	if err := s.checkNodeAttrs(uid, in.ClassificationNodesAttributes); err != nil {
+		return nil, err
+	}
+	// Resolve every slot attribute before changing anything, so that a bad
+	// one leaves the item as it was.
+	type op struct {
+		sl      *slot // nil: create
+		destroy bool
+		a       meeco.SlotAttributes
+		v       valueFields
+	}
+	byName := map[string]*slot{}
+	for _, sid := range it.slotIDs {
+		byName[s.slots[sid].name] = s.slots[sid]
+	}
+	var ops []op
+	touched := map[string]bool{}
+	for i, a := range in.SlotsAttributes {
+		var sl *slot
+		if a.ID != nil {
+			sl = s.slots[*a.ID]
+			if sl == nil || sl.itemID != it.id {
+				return nil, errInvalid("slots_attributes[].id", "does not name a slot of this item")
+			}
+		} else {
+			key := slotKey(a)
+			if key == "" {
+				return nil, errMissing("slots_attributes[].id, name or label")
+			}
+			sl = byName[key]
+			if sl == nil && a.Destroy {
+				return nil, errInvalid("slots_attributes[]._destroy", "names no slot of this item")
+			}
+		}
+		k := "new:" + slotKey(a)
+		if sl != nil {
+			k = sl.id
+		}
+		if touched[k] {
+			return nil, errInvalid("slots_attributes", "names a slot twice")
+		}
+		touched[k] = true
+		if sl != nil && a.Name != "" && a.Name != sl.name && byName[a.Name] != nil {
+			return nil, errInvalid("slots_attributes[].name", "is already the name of another slot")
+		}
+		ops = append(ops, op{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
+	}
+	if n := len(it.slotIDs) + len(ops); n > maxSlotsPerItem {
+		return nil, errInvalid("item.slots_attributes", fmt.Sprintf("an item may hold at most %d slots", maxSlotsPerItem))
+	}
+
+	now := s.clock()
+	slotsChanged := false
+	for _, o := range ops {
+		switch {
+		case o.destroy:
+			s.destroySlot(it, o.sl)
+			slotsChanged = true
+		case o.sl == nil:
+			typ := o.a.SlotTypeName
+			if typ == "" {
+				typ = meeco.SlotKeyValue
+			}
+			key := slotKey(o.a)
+			label := o.a.Label
+			if label == "" {
+				label = key
+			}
+			sl := &slot{id: newID(), itemID: it.id, own: true, name: key, label: label, slotType: typ, visible: true,
+				creator: "user", createdAt: now, updatedAt: now, ownerID: uid, ordinal: len(it.slotIDs) + 1,
+				description: copyPtr(o.a.Description), value: o.v.value, valueKey: o.v.key, valueHash: o.v.hash}
+			s.slots[sl.id] = sl
+			it.slotIDs = append(it.slotIDs, sl.id)
+			slotsChanged = true
+		default:
+			sl := o.sl
+			if o.a.Name != "" {
+				sl.name = o.a.Name
+			}
+			if o.a.Label != "" {
+				sl.label = o.a.Label
+			}
+			if o.a.Description != nil {
+				sl.description = copyPtr(o.a.Description)
+			}
+			if o.a.SlotTypeName != "" {
+				sl.slotType = o.a.SlotTypeName
+			}
+			if o.a.Required != nil {
+				sl.required = *o.a.Required
+			}
+			if o.a.EncryptedValue != nil {
+				// "" clears the value; the verification fields go with it
+				// unless the request sets them too.
+				sl.value, sl.valueKey, sl.valueHash = o.v.value, o.v.key, o.v.hash
+				slotsChanged = true
+			} else if o.v.key != nil || o.v.hash != nil {
+				sl.valueKey, sl.valueHash = o.v.key, o.v.hash
+				slotsChanged = true
+			}
+			sl.updatedAt = now
+		}
+	}
+	if in.Label != nil {
+		it.label = *in.Label
+	}
+	if in.Name != nil {
+		it.name = *in.Name
+	}
+	if in.Description != nil {
+		it.description = copyPtr(in.Description)
+	}
+	it.nodeIDs = s.applyNodes(uid, it.nodeIDs, in.ClassificationNodesAttributes)
+	it.updatedAt = now
+	s.propagatePlainFields(it)
+	if slotsChanged && len(s.itemShares[it.id]) > 0 {
+		s.queueTask(uid, meeco.WorkUpdateItemShares, it.id)
+	}
+	return s.itemResponse(uid, it), nil
+}
+
+// propagatePlainFields copies an owner's unencrypted item fields to every
+// copy recipients hold.
+func (s *Store) propagatePlainFields(it *item) {
+	for _, sh := range s.itemShares[it.id] {
+		if c := s.items[sh.copyID]; c != nil {
+			c.label, c.name, c.description, c.updatedAt = it.label, it.name, copyPtr(it.description), it.updatedAt
+		}
+	}
+}
+
+// destroySlot removes an owner's slot and its copies in every recipient's
+// copy of the item.
+func (s *Store) destroySlot(it *item, sl *slot) {
+	it.slotIDs = slices.DeleteFunc(it.slotIDs, func(x string) bool { return x == sl.id })
+	delete(s.slots, sl.id)
+	if !it.own {
+		return
+	}
+	for _, sh := range s.itemShares[it.id] {
+		c := s.items[sh.copyID]
+		if c == nil {
+			continue
+		}
+		c.slotIDs = slices.DeleteFunc(c.slotIDs, func(x string) bool {
+			if cs := s.slots[x]; cs != nil && cs.originalID == sl.id {
+				delete(s.slots, x)
+				return true
+			}
+			return false
+		})
+	}
+}
+
+// DeleteItem answers DELETE /items/{id}. An owner's item takes every share
+// of it (on-shares included) and every recipient copy with it. A received
+// copy takes the shares that delivered it, and the on-shares its holder
+// made from it.
+func (s *Store) DeleteItem(uid, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.heldItem(uid, id)
+	if err != nil {
+		return err
+	}
+	if it.own {
+		for _, sh := range s.sharesOf(it.id, func(*share) bool { return true }) {
+			s.removeShare(sh)
+		}
+	} else {
+		// The shares that deliver this copy: the one holding it and those
+		// riding on it (one copy per recipient and item).
+		for _, sh := range s.sharesOf(it.originalID, func(o *share) bool {
+			return o.recipientID == uid && (o.copyID == it.id || o.viaShareID != "")
+		}) {
+			s.removeShare(sh)
+		}
+	}
+	s.dropItem(it)
+	return nil
+}
+
+// dropItem deletes an item record and its slots (no share bookkeeping).
+func (s *Store) dropItem(it *item) {
+	if s.items[it.id] == nil {
+		return
+	}
+	for _, sid := range it.slotIDs {
+		delete(s.slots, sid)
+	}
+	delete(s.items, it.id)
+	delFrom(s.userItems, it.userID, it.id)
+}
+
+// heldSlot returns a slot of an item uid holds.
+func (s *Store) heldSlot(uid, id string) (*slot, *item, error) {
+	sl := s.slots[id]
+	if sl == nil {
+		return nil, nil, errNotFound("slot")
+	}
+	it := s.items[sl.itemID]
+	if it == nil || it.userID != uid {
+		return nil, nil, errNotFound("slot")
+	}
+	return sl, it, nil
+}
+
+// GetSlot answers GET /slots/{id}.
+func (s *Store) GetSlot(uid, id string) (*meeco.SlotResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sl, it, err := s.heldSlot(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	return &meeco.SlotResponse{Slot: s.slotView(sl, s.hideOwner(it))}, nil
+}
+
+// DeleteSlot answers DELETE /slots/{id}; like _destroy in PUT /items, and
+// forbidden on received copies.
+func (s *Store) DeleteSlot(uid, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, it, err := s.heldSlot(uid, id)
+	if err != nil {
+		return err
+	}
+	if !it.own {
+		return errForbidden("a slot of a received item cannot be removed")
+	}
+	s.destroySlot(it, sl)
+	it.updatedAt = s.clock()
+	if len(s.itemShares[it.id]) > 0 {
+		s.queueTask(uid, meeco.WorkUpdateItemShares, it.id)
+	}
+	return nil
+}
+
+// EncryptItem answers POST /items/{id}/encrypt: the recipient of a copy
+// re-encrypts its slots under its own DEK. Every slot that holds a value
+// must be re-encrypted in the same request, so that the whole copy is under
+// one key; from then on the share's encrypted_dek is null for the
+// recipient, which tells the SDK to use the private DEK. A later re-key by
+// the owner (PUT /items/{id}/shares) puts the copy back under a share DEK.
+func (s *Store) EncryptItem(uid, id string, req meeco.EncryptItemRequest) (*meeco.ItemResponse, error) {
+	if len(req.Slots) == 0 {
+		return nil, errMissing("slots")
+	}
+	if len(req.Slots) > maxSlotsPerItem {
+		return nil, errInvalid("slots", fmt.Sprintf("may hold at most %d slots", maxSlotsPerItem))
+	}
+	for _, v := range req.Slots {
+		if err := need("slots[].id", v.ID); err != nil {
+			return nil, err
+		}
+		if v.EncryptedValue == nil || *v.EncryptedValue == "" {
+			return nil, errMissing("slots[].encrypted_value")
+		}
+		if err := checkAES("slots[].encrypted_value", *v.EncryptedValue); err != nil {
+			return nil, err
+		}
+		if v.EncryptedValueVerificationKey != nil && *v.EncryptedValueVerificationKey != "" {
+			if err := checkAES("slots[].encrypted_value_verification_key", *v.EncryptedValueVerificationKey); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.heldItem(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	if it.own {
+		return nil, errForbidden("only received items are re-encrypted; own items are already under the user's key")
+	}
+	given := map[string]meeco.EncryptSlot{}
+	for _, v := range req.Slots {
+		sl := s.slots[v.ID]
+		if sl == nil || sl.itemID != it.id {
+			return nil, errInvalid("slots[].id", "does not name a slot of this item")
+		}
+		if _, dup := given[v.ID]; dup {
+			return nil, errInvalid("slots", "names a slot twice")
+		}
+		given[v.ID] = v
+	}
+	for _, sid := range it.slotIDs {
+		if sl := s.slots[sid]; sl.value != nil {
+			if _, ok := given[sid]; !ok {
+				return nil, errInvalid("slots", "must re-encrypt every slot that holds a value")
+			}
+		}
+	}
+	now := s.clock()
+	for sid, v := range given {
+		sl := s.slots[sid]
+		sl.value = copyPtr(v.EncryptedValue)
+		if v.EncryptedValueVerificationKey != nil && *v.EncryptedValueVerificationKey != "" {
+			sl.valueKey = copyPtr(v.EncryptedValueVerificationKey)
+		}
+		sl.updatedAt = now
+	}
+	if sh := s.shares[it.shareID]; sh != nil {
+		sh.reencrypted = true
+	}
+	it.updatedAt = now
+	return s.itemResponse(uid, it), nil
+}

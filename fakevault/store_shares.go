@@ -1,0 +1,800 @@
+package fakevault
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// Shares. The rules, as the Vault's API documentation states them
+// (protocol.md §3.5):
+//
+//   - POST /items/{id}/shares makes, per share, a share record and a copy of
+//     the item and its slots owned by the recipient (own false, original_id
+//     the owner's item, share_id the share), slot values taken from
+//     slot_values, encrypted under the share's DEK.
+//   - Only the owner may permit on-sharing; a non-owner's on-share is forced
+//     to onsharing_permitted false, which bounds the chain at
+//     owner → recipient → recipient. On-sharing a share that does not permit
+//     it is forbidden.
+//   - A slot value needs its encrypted verification key and, from the owner,
+//     its verification hash; a non-owner must send the hash as null and the
+//     Vault keeps the owner's hash on the new copy.
+//   - encrypted_dek is null while the share waits for acceptance.
+//   - Sharing an item to a recipient who already holds a copy of it makes no
+//     new copy: the new share points at the share that holds it
+//     (item_shared_via_another_share_id).
+//   - Deleting a share removes the recipient's copy and the on-shares made
+//     from it; deleting a received item deletes its share.
+//   - Turning onsharing_permitted from true to false deletes the on-shares.
+//
+// share.item_id is always the owner's item id, also on an on-share, so the
+// owner can list and re-key every share of the item, however far it went.
+
+// expired reports whether sh has passed its expiry. An expired share is
+// gone for its recipient (404) and stays listed for its sender.
+func (s *Store) expired(sh *share) bool {
+	return !sh.expiresAt.IsZero() && !s.now().Before(sh.expiresAt)
+}
+
+// checkedShare is a PostShare after the checks that need no state.
+type checkedShare struct {
+	in         meeco.PostShare
+	acceptance meeco.AcceptanceState
+	expiresAt  time.Time
+	values     map[string]meeco.SlotValue // sender's slot id → values
+}
+
+// checkSlotValue checks one slot value. owner tells whether the sender owns
+// the item: only the owner sends a verification hash.
+func checkSlotValue(v meeco.SlotValue, owner bool) error {
+	if err := need("slot_values[].slot_id", v.SlotID); err != nil {
+		return err
+	}
+	hasValue := v.EncryptedValue != nil && *v.EncryptedValue != ""
+	hasKey := v.EncryptedValueVerificationKey != nil && *v.EncryptedValueVerificationKey != ""
+	hasHash := v.ValueVerificationHash != nil && *v.ValueVerificationHash != ""
+	if !hasValue {
+		if hasKey || hasHash {
+			return errInvalid("slot_values[]", "has verification fields but no encrypted_value")
+		}
+		return nil
+	}
+	if err := checkAES("slot_values[].encrypted_value", *v.EncryptedValue); err != nil {
+		return err
+	}
+	if !hasKey {
+		return errMissing("slot_values[].encrypted_value_verification_key")
+	}
+	if err := checkAES("slot_values[].encrypted_value_verification_key", *v.EncryptedValueVerificationKey); err != nil {
+		return err
+	}
+	switch {
+	case owner && !hasHash:
+		return errMissing("slot_values[].value_verification_hash")
+	case owner:
+		return checkHash("slot_values[].value_verification_hash", *v.ValueVerificationHash)
+	case hasHash:
+		return errInvalid("slot_values[].value_verification_hash", "must be null when the sender is not the item's owner")
+	}
+	return nil
+}
+
+func (s *Store) checkPostShare(in meeco.PostShare) (*checkedShare, error) {
+	if err := need("recipient_id", in.RecipientID); err != nil {
+		return nil, err
+	}
+	if err := checkPEM("public_key", in.PublicKey); err != nil {
+		return nil, err
+	}
+	if in.EncryptedDEK == "" {
+		return nil, errMissing("encrypted_dek")
+	}
+	if err := checkRSA("encrypted_dek", in.EncryptedDEK); err != nil {
+		return nil, err
+	}
+	if err := checkText("keypair_external_id", in.KeypairExternalID, maxShortField); err != nil {
+		return nil, err
+	}
+	if in.Terms != nil {
+		if err := checkText("terms", *in.Terms, maxTextField); err != nil {
+			return nil, err
+		}
+	}
+	cs := &checkedShare{in: in, acceptance: meeco.AcceptanceNotRequired, values: map[string]meeco.SlotValue{}}
+	if in.AcceptanceRequired != nil {
+		switch *in.AcceptanceRequired {
+		case meeco.AcceptanceRequired, meeco.AcceptanceNotRequired:
+			cs.acceptance = *in.AcceptanceRequired
+		default:
+			return nil, errInvalid("acceptance_required", "must be acceptance_required or acceptance_not_required")
+		}
+	}
+	if in.ExpiresAt != nil && *in.ExpiresAt != "" {
+		t, err := meeco.ParseTime(*in.ExpiresAt)
+		if err != nil {
+			return nil, errInvalid("expires_at", "is not an ISO-8601 time")
+		}
+		cs.expiresAt = t
+	}
+	if len(in.SlotValues) > maxSlotsPerItem {
+		return nil, errInvalid("slot_values", fmt.Sprintf("may hold at most %d slots", maxSlotsPerItem))
+	}
+	for _, v := range in.SlotValues {
+		if _, dup := cs.values[v.SlotID]; dup {
+			return nil, errInvalid("slot_values", "names a slot twice")
+		}
+		cs.values[v.SlotID] = v
+	}
+	return cs, nil
+}
+
+// CreateShares answers POST /items/{id}/shares. Every share of the request
+// is checked before any is made.
+func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) (*meeco.SharesResponse, error) {
+	if len(req.Shares) == 0 {
+		return nil, errMissing("shares")
+	}
+	if len(req.Shares) > maxSharesPerPost {
+		return nil, errInvalid("shares", fmt.Sprintf("may hold at most %d shares", maxSharesPerPost))
+	}
+	checked := make([]*checkedShare, len(req.Shares))
+	for i, in := range req.Shares {
+		cs, err := s.checkPostShare(in)
+		if err != nil {
+			return nil, err
+		}
+		checked[i] = cs
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.heldItem(uid, itemID)
+	if err != nil {
+		return nil, err
+	}
+	owner, origID := uid, it.id
+	var parent *share
+	if !it.own {
+		parent = s.shares[it.shareID]
+		if parent == nil {
+			return nil, errNotFound("item")
+		}
+		owner, origID = it.ownerID, it.originalID
+		switch {
+		case s.expired(parent):
+			return nil, errForbidden("the share this item was received by has expired")
+		case !parent.acceptance.Readable():
+			return nil, errForbidden("the share this item was received by must be accepted before on-sharing")
+		case !parent.onsharing:
+			return nil, errForbidden("the share this item was received by does not permit on-sharing")
+		}
+	}
+	senderSlots := map[string]*slot{}
+	for _, sid := range it.slotIDs {
+		senderSlots[sid] = s.slots[sid]
+	}
+	origSlotID := func(sl *slot) string {
+		if it.own {
+			return sl.id
+		}
+		return sl.originalID
+	}
+	now := s.clock()
+	for _, cs := range checked {
+		in := cs.in
+		switch {
+		case in.RecipientID == uid:
+			return nil, errInvalid("recipient_id", "is the sender")
+		case in.RecipientID == owner:
+			return nil, errInvalid("recipient_id", "already owns the item")
+		case s.users[in.RecipientID] == nil || s.connectionBetween(uid, in.RecipientID) == nil:
+			return nil, errInvalid("recipient_id", "is not a user you are connected to")
+		}
+		if in.SlotID != nil && *in.SlotID != "" && senderSlots[*in.SlotID] == nil {
+			return nil, errInvalid("slot_id", "does not name a slot of this item")
+		}
+		for sid, v := range cs.values {
+			if senderSlots[sid] == nil {
+				return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
+			}
+			if in.SlotID != nil && *in.SlotID != "" && sid != *in.SlotID {
+				return nil, errInvalid("slot_values[].slot_id", "is not the shared slot")
+			}
+			if err := checkSlotValue(v, it.own); err != nil {
+				return nil, err
+			}
+		}
+		if !cs.expiresAt.IsZero() {
+			if !cs.expiresAt.After(now) {
+				return nil, errInvalid("expires_at", "must be in the future")
+			}
+			if parent != nil && !parent.expiresAt.IsZero() && cs.expiresAt.After(parent.expiresAt) {
+				return nil, errInvalid("expires_at", "must not be later than the expiry of the share the item was received by")
+			}
+		}
+		if in.KeypairExternalID == "" {
+			// The SDK omits keypair_external_id when the connection has
+			// none; the Vault knows it from the connection.
+			c := s.connectionBetween(uid, in.RecipientID)
+			if peer := s.conns[c.peerID]; peer != nil && peer.publicKey == in.PublicKey {
+				cs.in.KeypairExternalID = peer.keypairID
+			} else {
+				return nil, errMissing("keypair_external_id")
+			}
+		}
+	}
+
+	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
+	for _, cs := range checked {
+		in := cs.in
+		sh := &share{id: newID(), ownerID: owner, senderID: uid, recipientID: in.RecipientID, itemID: origID,
+			senderItemID: it.id, publicKey: in.PublicKey, keypairExternalID: in.KeypairExternalID,
+			encryptedDEK: in.EncryptedDEK, onsharing: it.own && in.OnsharingPermitted != nil && *in.OnsharingPermitted,
+			acceptance: cs.acceptance, terms: copyPtr(in.Terms), createdAt: now, expiresAt: cs.expiresAt, seq: s.nextSeq()}
+		if in.SlotID != nil && *in.SlotID != "" {
+			sh.slotID = origSlotID(senderSlots[*in.SlotID])
+		}
+		if parent != nil {
+			sh.parentID = parent.id
+		}
+		// Values keyed by the owner's slot id, with the hash resolved: a
+		// non-owner's copy keeps the owner's hash of the value.
+		vals := map[string]meeco.SlotValue{}
+		for sid, v := range cs.values {
+			ss := senderSlots[sid]
+			v.SlotID = origSlotID(ss)
+			if v.EncryptedValue != nil && *v.EncryptedValue == "" {
+				v.EncryptedValue = nil
+			}
+			if v.EncryptedValue == nil {
+				v.EncryptedValueVerificationKey, v.ValueVerificationHash = nil, nil
+			} else if !it.own {
+				v.ValueVerificationHash = copyPtr(ss.valueHash)
+			}
+			vals[v.SlotID] = v
+		}
+		if holder := s.copyHolder(in.RecipientID, origID); holder != nil {
+			sh.viaShareID = holder.id
+			sh.pending = vals
+		} else {
+			s.makeCopy(sh, it, origSlotID, vals, now)
+		}
+		s.indexShare(sh)
+		out.Shares = append(out.Shares, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// copyHolder returns the share through which recipient holds a copy of the
+// owner's item origID, if any.
+func (s *Store) copyHolder(recipient, origID string) *share {
+	for _, sh := range s.itemShares[origID] {
+		if sh.recipientID == recipient && sh.copyID != "" {
+			return sh
+		}
+	}
+	return nil
+}
+
+// makeCopy creates the recipient's copy of the sender's item src for sh:
+// every slot for an item share, the one slot for a slot share.
+func (s *Store) makeCopy(sh *share, src *item, origSlotID func(*slot) string, vals map[string]meeco.SlotValue, now time.Time) {
+	c := &item{id: newID(), userID: sh.recipientID, own: false, name: src.name, label: src.label,
+		description: copyPtr(src.description), templateID: copyPtr(src.templateID), templateLabel: copyPtr(src.templateLabel),
+		createdAt: now, updatedAt: now, seq: s.nextSeq(), originalID: sh.itemID, ownerID: sh.ownerID, shareID: sh.id}
+	for _, nid := range src.nodeIDs {
+		// The owner's private classification nodes mean nothing to the
+		// recipient, who cannot see them.
+		if n := s.nodes[nid]; n != nil && n.userID == "" {
+			c.nodeIDs = append(c.nodeIDs, nid)
+		}
+	}
+	for _, sid := range src.slotIDs {
+		ss := s.slots[sid]
+		if sh.slotID != "" && origSlotID(ss) != sh.slotID {
+			continue
+		}
+		s.addCopySlot(c, sh, ss, origSlotID(ss), vals[origSlotID(ss)], now)
+	}
+	sh.copyID = c.id
+	s.items[c.id] = c
+	addTo(s.userItems, c.userID, c.id, c)
+}
+
+// addCopySlot appends to copy c a slot mirroring ss (whose owner's slot id
+// is orig) with the share's values.
+func (s *Store) addCopySlot(c *item, sh *share, ss *slot, orig string, v meeco.SlotValue, now time.Time) *slot {
+	cs := &slot{id: newID(), itemID: c.id, own: false, name: ss.name, label: ss.label, description: copyPtr(ss.description),
+		slotType: ss.slotType, ordinal: ss.ordinal, required: ss.required, visible: ss.visible, creator: ss.creator,
+		createdAt: now, updatedAt: now, value: copyPtr(v.EncryptedValue), valueKey: copyPtr(v.EncryptedValueVerificationKey),
+		valueHash: copyPtr(v.ValueVerificationHash), originalID: orig, ownerID: sh.ownerID, shareID: sh.id}
+	s.slots[cs.id] = cs
+	c.slotIDs = append(c.slotIDs, cs.id)
+	return cs
+}
+
+func (s *Store) indexShare(sh *share) {
+	s.shares[sh.id] = sh
+	addTo(s.incoming, sh.recipientID, sh.id, sh)
+	addTo(s.outgoing, sh.senderID, sh.id, sh)
+	addTo(s.itemShares, sh.itemID, sh.id, sh)
+}
+
+func (s *Store) unindexShare(sh *share) {
+	delete(s.shares, sh.id)
+	delFrom(s.incoming, sh.recipientID, sh.id)
+	delFrom(s.outgoing, sh.senderID, sh.id)
+	delFrom(s.itemShares, sh.itemID, sh.id)
+}
+
+// sharesOf snapshots the shares of an owner's item matching keep, oldest
+// first, so callers can remove shares while walking the result.
+func (s *Store) sharesOf(origID string, keep func(*share) bool) []*share {
+	var out []*share
+	for _, sh := range s.itemShares[origID] {
+		if keep(sh) {
+			out = append(out, sh)
+		}
+	}
+	slices.SortFunc(out, func(a, b *share) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+// removeShare deletes a share and what hangs on it. If another share
+// delivers the same item to the same recipient (a via share), it inherits
+// the copy: the copy takes that share's slot values and the on-shares move
+// to it when it permits on-sharing. Otherwise the copy goes, and so do the
+// on-shares made from it.
+func (s *Store) removeShare(sh *share) {
+	if s.shares[sh.id] == nil {
+		return
+	}
+	s.unindexShare(sh)
+	if sh.copyID == "" {
+		return
+	}
+	c := s.items[sh.copyID]
+	vias := s.sharesOf(sh.itemID, func(o *share) bool { return o.viaShareID == sh.id })
+	onShares := s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id })
+	if len(vias) > 0 && c != nil {
+		heir := vias[0]
+		heir.viaShareID, heir.copyID = "", c.id
+		c.shareID = heir.id
+		if heir.slotID != "" {
+			// A slot share inherits only its slot.
+			c.slotIDs = slices.DeleteFunc(c.slotIDs, func(x string) bool {
+				if s.slots[x].originalID != heir.slotID {
+					delete(s.slots, x)
+					return true
+				}
+				return false
+			})
+		}
+		for _, sid := range c.slotIDs {
+			cs := s.slots[sid]
+			v := heir.pending[cs.originalID]
+			cs.shareID = heir.id
+			cs.value, cs.valueKey, cs.valueHash = copyPtr(v.EncryptedValue), copyPtr(v.EncryptedValueVerificationKey), copyPtr(v.ValueVerificationHash)
+		}
+		heir.pending = nil
+		for _, o := range vias[1:] {
+			o.viaShareID = heir.id
+		}
+		for _, o := range onShares {
+			if heir.onsharing {
+				o.parentID = heir.id
+			} else {
+				s.removeShare(o)
+			}
+		}
+		return
+	}
+	for _, o := range onShares {
+		s.removeShare(o)
+	}
+	if c != nil {
+		s.dropItem(c)
+	}
+}
+
+// DeleteShare answers DELETE /shares/{id}: its sender, the item's owner
+// or its recipient may delete it.
+func (s *Store) DeleteShare(uid, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shares[id]
+	if sh == nil || (sh.senderID != uid && sh.ownerID != uid && sh.recipientID != uid) {
+		return errNotFound("share")
+	}
+	s.removeShare(sh)
+	return nil
+}
+
+// ReconfigureShares answers PUT /shares: the sender (or the owner) changes
+// expiry and on-sharing. Only the owner of the item, on a share it sent
+// itself, may permit on-sharing; withdrawing the permission deletes the
+// on-shares already made.
+func (s *Store) ReconfigureShares(uid string, req meeco.ReconfigureSharesRequest) (*meeco.SharesResponse, error) {
+	if len(req.Shares) == 0 {
+		return nil, errMissing("shares")
+	}
+	if len(req.Shares) > maxSharesPerPost {
+		return nil, errInvalid("shares", fmt.Sprintf("may hold at most %d shares", maxSharesPerPost))
+	}
+	exp := make([]*time.Time, len(req.Shares))
+	for i, r := range req.Shares {
+		if err := need("shares[].share_id", r.ShareID); err != nil {
+			return nil, err
+		}
+		if r.ExpiresAt != nil {
+			t := time.Time{}
+			if *r.ExpiresAt != "" {
+				var err error
+				if t, err = meeco.ParseTime(*r.ExpiresAt); err != nil {
+					return nil, errInvalid("shares[].expires_at", "is not an ISO-8601 time")
+				}
+			}
+			exp[i] = &t
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	list := make([]*share, len(req.Shares))
+	for i, r := range req.Shares {
+		sh := s.shares[r.ShareID]
+		if sh == nil || (sh.senderID != uid && sh.ownerID != uid) {
+			return nil, errNotFound("share")
+		}
+		if r.OnsharingPermitted != nil && *r.OnsharingPermitted && !(sh.ownerID == uid && sh.senderID == uid) {
+			return nil, errForbidden("only the owner of the item may permit on-sharing")
+		}
+		if exp[i] != nil && !exp[i].IsZero() && !exp[i].After(now) {
+			return nil, errInvalid("shares[].expires_at", "must be in the future")
+		}
+		list[i] = sh
+	}
+	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
+	for i, r := range req.Shares {
+		sh := list[i]
+		if s.shares[sh.id] == nil {
+			continue // removed by an earlier entry's cascade
+		}
+		if exp[i] != nil {
+			sh.expiresAt = *exp[i]
+		}
+		if r.OnsharingPermitted != nil {
+			if sh.onsharing && !*r.OnsharingPermitted {
+				for _, o := range s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id }) {
+					s.removeShare(o)
+				}
+			}
+			sh.onsharing = *r.OnsharingPermitted
+		}
+		out.Shares = append(out.Shares, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// GetItemShares answers GET /items/{id}/shares: for the owner every share
+// of the item, on-shares included (the owner re-keys them all); for a
+// recipient holding a copy, the on-shares it made from it.
+func (s *Store) GetItemShares(uid, itemID string) (*meeco.ItemSharesResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	it, err := s.heldItem(uid, itemID)
+	if err != nil {
+		return nil, err
+	}
+	var list []*share
+	if it.own {
+		list = s.sharesOf(it.id, func(*share) bool { return true })
+	} else {
+		list = s.sharesOf(it.originalID, func(o *share) bool { return o.senderID == uid && o.senderItemID == it.id })
+	}
+	out := &meeco.ItemSharesResponse{Shares: []meeco.ItemShare{}}
+	for _, sh := range list {
+		out.Shares = append(out.Shares, meeco.ItemShare{ID: sh.id, PublicKey: sh.publicKey, ItemID: sh.itemID, SlotID: strOrNil(sh.slotID)})
+	}
+	return out, nil
+}
+
+// UpdateItemShares answers PUT /items/{id}/shares: the owner re-keys shares
+// of the item (on-shares included) with new DEKs and slot values under
+// them, and may settle client tasks in the same call. Slot ids are the
+// owner's; a value for an owner's slot the copy does not have yet (a slot
+// added after sharing) adds it to the copy.
+func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesRequest) (*meeco.SharesResponse, error) {
+	if len(req.ShareDEKs) == 0 && len(req.SlotValues) == 0 && len(req.ClientTasks) == 0 {
+		return nil, errMissing("share_deks or slot_values")
+	}
+	if len(req.ShareDEKs) > 10*maxSharesPerPost || len(req.SlotValues) > 10*maxSlotsPerItem || len(req.ClientTasks) > maxPerPage {
+		return nil, errInvalid("body", "holds too many entries")
+	}
+	deks := map[string]string{}
+	for _, d := range req.ShareDEKs {
+		if err := need("share_deks[].share_id", d.ShareID); err != nil {
+			return nil, err
+		}
+		if d.DEK == "" {
+			return nil, errMissing("share_deks[].dek")
+		}
+		if err := checkRSA("share_deks[].dek", d.DEK); err != nil {
+			return nil, err
+		}
+		if _, dup := deks[d.ShareID]; dup {
+			return nil, errInvalid("share_deks", "names a share twice")
+		}
+		deks[d.ShareID] = d.DEK
+	}
+	type key struct{ share, slot string }
+	seen := map[key]bool{}
+	for _, v := range req.SlotValues {
+		if err := need("slot_values[].share_id", v.ShareID); err != nil {
+			return nil, err
+		}
+		if err := checkSlotValue(v, true); err != nil {
+			return nil, err
+		}
+		k := key{v.ShareID, v.SlotID}
+		if seen[k] {
+			return nil, errInvalid("slot_values", "names a slot of a share twice")
+		}
+		seen[k] = true
+	}
+	if err := checkTaskUpdates(req.ClientTasks); err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.heldItem(uid, itemID)
+	if err != nil {
+		return nil, err
+	}
+	if !it.own {
+		return nil, errForbidden("only the owner of an item re-keys its shares")
+	}
+	ofItem := func(id string) (*share, error) {
+		sh := s.shares[id]
+		if sh == nil || sh.itemID != it.id {
+			return nil, errInvalid("share_id", "is not a share of this item")
+		}
+		return sh, nil
+	}
+	for id := range deks {
+		if _, err := ofItem(id); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range req.SlotValues {
+		sh, err := ofItem(v.ShareID)
+		if err != nil {
+			return nil, err
+		}
+		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != it.id {
+			return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
+		}
+		if sh.slotID != "" && v.SlotID != sh.slotID {
+			return nil, errInvalid("slot_values[].slot_id", "is not the shared slot of this share")
+		}
+	}
+	if err := s.checkTaskOwner(uid, req.ClientTasks); err != nil {
+		return nil, err
+	}
+
+	now := s.clock()
+	touched := map[string]*share{}
+	for id, dek := range deks {
+		sh := s.shares[id]
+		sh.encryptedDEK, sh.reencrypted = dek, false
+		touched[id] = sh
+	}
+	for _, v := range req.SlotValues {
+		sh := s.shares[v.ShareID]
+		touched[sh.id] = sh
+		if v.EncryptedValue != nil && *v.EncryptedValue == "" {
+			v.EncryptedValue = nil
+		}
+		if sh.copyID == "" {
+			if sh.pending == nil {
+				sh.pending = map[string]meeco.SlotValue{}
+			}
+			sh.pending[v.SlotID] = v
+			continue
+		}
+		c := s.items[sh.copyID]
+		var cs *slot
+		for _, sid := range c.slotIDs {
+			if x := s.slots[sid]; x.originalID == v.SlotID {
+				cs = x
+				break
+			}
+		}
+		if cs == nil {
+			cs = s.addCopySlot(c, sh, s.slots[v.SlotID], v.SlotID, v, now)
+		}
+		cs.value, cs.valueKey, cs.valueHash = copyPtr(v.EncryptedValue), copyPtr(v.EncryptedValueVerificationKey), copyPtr(v.ValueVerificationHash)
+		cs.updatedAt, c.updatedAt = now, now
+	}
+	s.applyTaskUpdates(req.ClientTasks, now)
+	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
+	list := make([]*share, 0, len(touched))
+	for _, sh := range touched {
+		list = append(list, sh)
+	}
+	slices.SortFunc(list, func(a, b *share) int { return cmp.Compare(a.seq, b.seq) })
+	for _, sh := range list {
+		out.Shares = append(out.Shares, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// IncomingFilter holds the query of GET /incoming_shares.
+type IncomingFilter struct {
+	Acceptance      string
+	ShareIDs        []string
+	OwnConnectionID string
+}
+
+// OutgoingFilter holds the query of GET /outgoing_shares.
+type OutgoingFilter struct {
+	ItemIDs         []string
+	OwnConnectionID string
+}
+
+// peerOf resolves own_connection_id to the user at the other end.
+func (s *Store) peerOf(uid, connID string) (string, error) {
+	c := s.conns[connID]
+	if c == nil || c.userID != uid {
+		return "", errInvalid("own_connection_id", "does not name one of your connections")
+	}
+	if p := s.conns[c.peerID]; p != nil {
+		return p.userID, nil
+	}
+	return "", nil
+}
+
+func (s *Store) shareList(recs []*share, p Page) (*meeco.SharesListResponse, error) {
+	page, meta, next, err := paginate(recs, func(sh *share) uint64 { return sh.seq }, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &meeco.SharesListResponse{Shares: []meeco.Share{}, Meta: meta, NextPageAfter: next}
+	for _, sh := range page {
+		out.Shares = append(out.Shares, s.shareView(sh))
+	}
+	return out, nil
+}
+
+// ListIncoming answers GET /incoming_shares (expired shares excluded).
+func (s *Store) ListIncoming(uid string, f IncomingFilter, p Page) (*meeco.SharesListResponse, error) {
+	if f.Acceptance != "" && !meeco.AcceptanceState(f.Acceptance).Valid() {
+		return nil, errInvalid("acceptance_required", "is not an acceptance state")
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	peer := ""
+	if f.OwnConnectionID != "" {
+		var err error
+		if peer, err = s.peerOf(uid, f.OwnConnectionID); err != nil {
+			return nil, err
+		}
+	}
+	var recs []*share
+	for _, sh := range s.incoming[uid] {
+		if s.expired(sh) || (f.Acceptance != "" && string(sh.acceptance) != f.Acceptance) ||
+			(len(f.ShareIDs) > 0 && !slices.Contains(f.ShareIDs, sh.id)) || (f.OwnConnectionID != "" && sh.senderID != peer) {
+			continue
+		}
+		recs = append(recs, sh)
+	}
+	return s.shareList(recs, p)
+}
+
+// ListOutgoing answers GET /outgoing_shares. item_ids matches the owner's
+// item id or, for on-shares, the sender's copy.
+func (s *Store) ListOutgoing(uid string, f OutgoingFilter, p Page) (*meeco.SharesListResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	peer := ""
+	if f.OwnConnectionID != "" {
+		var err error
+		if peer, err = s.peerOf(uid, f.OwnConnectionID); err != nil {
+			return nil, err
+		}
+	}
+	var recs []*share
+	for _, sh := range s.outgoing[uid] {
+		if (len(f.ItemIDs) > 0 && !slices.Contains(f.ItemIDs, sh.itemID) && !slices.Contains(f.ItemIDs, sh.senderItemID)) ||
+			(f.OwnConnectionID != "" && sh.recipientID != peer) {
+			continue
+		}
+		recs = append(recs, sh)
+	}
+	return s.shareList(recs, p)
+}
+
+// incomingShare returns a live share addressed to uid.
+func (s *Store) incomingShare(uid, id string) (*share, error) {
+	sh := s.shares[id]
+	if sh == nil || sh.recipientID != uid || s.expired(sh) {
+		return nil, errNotFound("share")
+	}
+	return sh, nil
+}
+
+// GetIncoming answers GET /incoming_shares/{id}.
+func (s *Store) GetIncoming(uid, id string) (*meeco.ShareResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sh, err := s.incomingShare(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	return &meeco.ShareResponse{Share: s.shareView(sh)}, nil
+}
+
+// GetOutgoing answers GET /outgoing_shares/{id}: the sender's view.
+func (s *Store) GetOutgoing(uid, id string) (*meeco.ShareResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sh := s.shares[id]
+	if sh == nil || sh.senderID != uid {
+		return nil, errNotFound("share")
+	}
+	return &meeco.ShareResponse{Share: s.shareView(sh)}, nil
+}
+
+// GetIncomingItem answers GET /incoming_shares/{id}/item: the share and
+// the recipient's copy. For a share that rode on an earlier one, the copy
+// is that share's and item_shared_via_another_share_id names it. The
+// response is given whatever the acceptance state: the slots are encrypted
+// under a DEK the recipient cannot read before accepting, and the SDK
+// refuses client-side.
+func (s *Store) GetIncomingItem(uid, id string) (*meeco.ShareWithItemResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sh, err := s.incomingShare(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	var via *string
+	copyID := sh.copyID
+	if copyID == "" {
+		holder := s.shares[sh.viaShareID]
+		if holder == nil {
+			return nil, errNotFound("share")
+		}
+		copyID, via = holder.copyID, ptr(holder.id)
+	}
+	c := s.items[copyID]
+	if c == nil {
+		return nil, errNotFound("share")
+	}
+	items, slots, nodes := s.itemParts(uid, []*item{c})
+	return &meeco.ShareWithItemResponse{Share: s.shareView(sh), Item: items[0], Slots: slots, ClassificationNodes: nodes,
+		Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}, ItemSharedViaAnotherShareID: via}, nil
+}
+
+// AcceptShare answers PUT /incoming_shares/{id}/accept. Accepting a share
+// that needs no acceptance, or twice, changes nothing.
+func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh, err := s.incomingShare(uid, id)
+	if err != nil {
+		return nil, err
+	}
+	switch sh.acceptance {
+	case meeco.AcceptanceRequired:
+		sh.acceptance = meeco.Accepted
+	case meeco.Rejected:
+		return nil, errState("a rejected share cannot be accepted")
+	}
+	return &meeco.ShareResponse{Share: s.shareView(sh)}, nil
+}

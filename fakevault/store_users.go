@@ -1,0 +1,168 @@
+package fakevault
+
+import (
+	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// Vault users and sessions. A Vault session token is never returned in
+// clear: it is RSA-OAEP encrypted to the login public key, so only the
+// holder of the private key (kept in the Keystore, wrapped with the KEK) can
+// use it.
+
+// encryptToken wraps a session token for the holder of pemKey.
+func encryptToken(pemKey, token string) (string, error) {
+	pub, err := cryppo.ParsePublicKeyPEM(pemKey)
+	if err != nil {
+		return "", errInvalid("public_key", "is not an RSA public key PEM")
+	}
+	return cryppo.EncryptRSA(pub, []byte(token))
+}
+
+// CreateUser answers POST /me: it consumes a one-time admission token from
+// the Keystore, registers the login public key exactly as sent, and opens a
+// first session.
+func (s *Store) CreateUser(req meeco.CreateMeRequest) (*meeco.CreateMeResponse, error) {
+	if err := checkPEM("public_key", req.PublicKey); err != nil {
+		return nil, err
+	}
+	if req.AdmissionToken == "" {
+		return nil, errMissing("admission_token")
+	}
+	s.mu.Lock()
+	adm := s.admissions[req.AdmissionToken]
+	if adm == nil || s.now().After(adm.expires) {
+		s.mu.Unlock()
+		return nil, meeco.NewError(meeco.AuthenticationFailed, "admission token is invalid, expired or used")
+	}
+	delete(s.admissions, req.AdmissionToken)
+	now := s.clock()
+	u := &vUser{id: newID(), ksUserID: adm.ksUserID, publicKey: req.PublicKey, joinedAt: now, seq: s.nextSeq()}
+	s.users[u.id] = u
+	// The most recent registration of a key wins at POST /session: test
+	// key sets are small and fixed, so the same key can be registered by
+	// several users over the life of a long-running fake (one per test run);
+	// the newest is the one the current run just created.
+	s.usersByKey[u.publicKey] = u
+	tok := newToken()
+	s.vSessions[tok] = &session{id: newID(), userID: u.id, from: now, expires: now.Add(s.ttl)}
+	view := userView(u)
+	s.mu.Unlock()
+	enc, err := encryptToken(req.PublicKey, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &meeco.CreateMeResponse{EncryptedSessionAuthenticationString: enc, User: view}, nil
+}
+
+// CreateVaultSession answers POST /session: the user is found by the exact
+// public key string registered at POST /me (no PEM normalisation; the SDK
+// sends the same string it registered).
+func (s *Store) CreateVaultSession(req meeco.VaultSessionRequest) (*meeco.VaultSessionResponse, error) {
+	if req.PublicKey == "" {
+		return nil, errMissing("public_key")
+	}
+	life, err := s.validFor(req.ValidFor)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.sweep()
+	u := s.usersByKey[req.PublicKey]
+	if u == nil {
+		s.mu.Unlock()
+		return nil, errLogin
+	}
+	now := s.clock()
+	tok := newToken()
+	s.vSessions[tok] = &session{id: newID(), userID: u.id, from: now, expires: now.Add(life)}
+	s.mu.Unlock()
+	enc, err := encryptToken(req.PublicKey, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &meeco.VaultSessionResponse{Session: meeco.VaultSession{EncryptedSessionAuthenticationString: enc}}, nil
+}
+
+// AuthVault resolves a Vault token to its user id.
+func (s *Store) AuthVault(token string) (string, error) {
+	if !validToken(token) {
+		return "", errUnauthorized
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess := s.vSessions[token]
+	if sess == nil || s.now().After(sess.expires) || s.users[sess.userID] == nil {
+		return "", errUnauthorized
+	}
+	return sess.userID, nil
+}
+
+// DeleteVaultSession answers DELETE /vault/session (logout).
+func (s *Store) DeleteVaultSession(token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vSessions[token] == nil {
+		return errUnauthorized
+	}
+	delete(s.vSessions, token)
+	return nil
+}
+
+func userView(u *vUser) meeco.User {
+	return meeco.User{
+		ID: u.id, FullName: copyPtr(u.fullName), Email: copyPtr(u.email), Country: copyPtr(u.country),
+		JoinedAt: meeco.FormatTime(u.joinedAt), OnboardedAt: ptr(meeco.FormatTime(u.joinedAt)),
+		Timezone: copyPtr(u.timezone), PrivateDEKExternalID: copyPtr(u.privateDEK), DID: copyPtr(u.did),
+		AcceptedTerms: true, UserType: meeco.UserHuman,
+	}
+}
+
+// GetMe answers GET /me.
+func (s *Store) GetMe(uid string) (*meeco.MeResponse, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[uid]
+	if u == nil {
+		return nil, errUnauthorized
+	}
+	return &meeco.MeResponse{User: userView(u)}, nil
+}
+
+// UpdateMe answers PUT /me. private_dek_external_id is an id in the
+// Keystore, a separate service: the Vault stores it without checking it.
+func (s *Store) UpdateMe(uid string, req meeco.UpdateMeRequest) (*meeco.MeResponse, error) {
+	in := req.User
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"user.private_dek_external_id", in.PrivateDEKExternalID}, {"user.full_name", in.FullName},
+		{"user.email", in.Email}, {"user.country", in.Country}, {"user.timezone", in.Timezone}, {"user.did", in.DID}} {
+		if f.v != nil {
+			if err := checkText(f.name, *f.v, maxShortField); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if in.PrivateDEKExternalID != nil && *in.PrivateDEKExternalID == "" {
+		return nil, errInvalid("user.private_dek_external_id", "must not be empty")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[uid]
+	if u == nil {
+		return nil, errUnauthorized
+	}
+	set := func(dst **string, v *string) {
+		if v != nil {
+			*dst = copyPtr(v)
+		}
+	}
+	set(&u.privateDEK, in.PrivateDEKExternalID)
+	set(&u.fullName, in.FullName)
+	set(&u.email, in.Email)
+	set(&u.country, in.Country)
+	set(&u.timezone, in.Timezone)
+	set(&u.did, in.DID)
+	return &meeco.MeResponse{User: userView(u)}, nil
+}

@@ -1,0 +1,186 @@
+package fakevault
+
+import (
+	"slices"
+
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// Conversions from stored records to wire shapes. Each returns fresh values
+// (slices and pointers copied), so a response never aliases the store and
+// can be encoded after the lock is released.
+
+// hideOwner reports whether a recipient's copy came through an on-share:
+// the Vault hides the original owner's id from on-share recipients
+// (Vault v32); share.owner_id still names them.
+func (s *Store) hideOwner(it *item) bool {
+	if it.own || it.shareID == "" {
+		return false
+	}
+	sh := s.shares[it.shareID]
+	return sh != nil && sh.senderID != sh.ownerID
+}
+
+func (s *Store) itemView(it *item) meeco.Item {
+	v := meeco.Item{
+		ID: it.id, Own: it.own, Name: it.name, Label: it.label, Description: copyPtr(it.description),
+		CreatedAt: meeco.FormatTime(it.createdAt), UpdatedAt: meeco.FormatTime(it.updatedAt),
+		ItemTemplateID: copyPtr(it.templateID), ItemTemplateLabel: copyPtr(it.templateLabel),
+		Visible: true, ClassificationNodeIDs: nonNil(slices.Clone(it.nodeIDs)), SlotIDs: nonNil(slices.Clone(it.slotIDs)),
+		OriginalID: strOrNil(it.originalID), OwnerID: strOrNil(it.ownerID), ShareID: strOrNil(it.shareID),
+	}
+	if s.hideOwner(it) {
+		v.OwnerID = nil
+	}
+	return v
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+func (s *Store) slotView(sl *slot, hideOwner bool) meeco.Slot {
+	v := meeco.Slot{
+		ID: sl.id, Own: sl.own, ShareID: strOrNil(sl.shareID), Name: sl.name, Label: sl.label,
+		Description: copyPtr(sl.description), Ordinal: sl.ordinal, Visible: sl.visible,
+		ClassificationNodeIDs: []string{}, ItemID: ptr(sl.itemID), Required: sl.required,
+		CreatedAt: meeco.FormatTime(sl.createdAt), UpdatedAt: meeco.FormatTime(sl.updatedAt),
+		SlotTypeName: sl.slotType, Creator: sl.creator, EncryptedValue: copyPtr(sl.value),
+		EncryptedValueVerificationKey: copyPtr(sl.valueKey), ValueVerificationHash: copyPtr(sl.valueHash),
+		OriginalID: strOrNil(sl.originalID), OwnerID: strOrNil(sl.ownerID),
+	}
+	if hideOwner {
+		v.OwnerID = nil
+	}
+	return v
+}
+
+func (s *Store) nodeView(n *classNode, uid string) meeco.ClassificationNode {
+	return meeco.ClassificationNode{ID: n.id, Own: n.userID != "" && n.userID == uid, Name: n.name, Label: n.label,
+		Description: copyPtr(n.description), Ordinal: n.ordinal, Scheme: n.scheme}
+}
+
+// itemParts renders items with their slots and the union of their
+// classification nodes, as every item response carries them.
+func (s *Store) itemParts(uid string, its []*item) ([]meeco.Item, []meeco.Slot, []meeco.ClassificationNode) {
+	items := make([]meeco.Item, 0, len(its))
+	slots := []meeco.Slot{}
+	nodes := []meeco.ClassificationNode{}
+	seen := map[string]bool{}
+	for _, it := range its {
+		items = append(items, s.itemView(it))
+		hide := s.hideOwner(it)
+		for _, sid := range it.slotIDs {
+			if sl := s.slots[sid]; sl != nil {
+				slots = append(slots, s.slotView(sl, hide))
+			}
+		}
+		for _, nid := range it.nodeIDs {
+			if n := s.nodes[nid]; n != nil && !seen[nid] {
+				seen[nid] = true
+				nodes = append(nodes, s.nodeView(n, uid))
+			}
+		}
+	}
+	return items, slots, nodes
+}
+
+func (s *Store) itemResponse(uid string, it *item) *meeco.ItemResponse {
+	items, slots, nodes := s.itemParts(uid, []*item{it})
+	return &meeco.ItemResponse{Item: items[0], Slots: slots, ClassificationNodes: nodes,
+		Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}}
+}
+
+// shareView renders a share. While the share waits for acceptance (or was
+// rejected) its encrypted_dek is null for everyone; after acceptance, or
+// once the recipient re-encrypted the copy with its own DEK (then the DEK
+// no longer applies), the rule of each case decides.
+func (s *Store) shareView(sh *share) meeco.Share {
+	v := meeco.Share{
+		ID: sh.id, OwnerID: sh.ownerID, SenderID: sh.senderID, RecipientID: sh.recipientID,
+		AcceptanceRequired: sh.acceptance, ItemID: sh.itemID, SlotID: strOrNil(sh.slotID),
+		PublicKey: sh.publicKey, OnsharingPermitted: sh.onsharing, KeypairExternalID: sh.keypairExternalID,
+		Terms: copyPtr(sh.terms), CreatedAt: meeco.FormatTime(sh.createdAt),
+	}
+	if !sh.expiresAt.IsZero() {
+		v.ExpiresAt = ptr(meeco.FormatTime(sh.expiresAt))
+	}
+	if sh.acceptance.Readable() && !sh.reencrypted {
+		v.EncryptedDEK = ptr(sh.encryptedDEK)
+	}
+	return v
+}
+
+func (s *Store) templateView(uid string, t *template) meeco.ItemTemplate {
+	v := meeco.ItemTemplate{ID: t.id, Name: t.name, Label: t.label, Description: copyPtr(t.description),
+		Ordinal: t.ordinal, Visible: true, UpdatedAt: meeco.FormatTime(t.updatedAt),
+		ClassificationNodeIDs: nonNil(slices.Clone(t.nodeIDs)), SlotIDs: []string{}}
+	for _, sl := range t.slots {
+		v.SlotIDs = append(v.SlotIDs, sl.id)
+	}
+	for _, it := range s.userItems[uid] {
+		if it.templateID != nil && *it.templateID == t.id {
+			v.ItemsCount++
+		}
+	}
+	return v
+}
+
+func templateSlotView(t *template, i int) meeco.Slot {
+	sl := t.slots[i]
+	return meeco.Slot{ID: sl.id, Name: sl.name, Label: sl.label, Ordinal: i + 1, Visible: true,
+		ClassificationNodeIDs: []string{}, Required: sl.required, CreatedAt: meeco.FormatTime(t.updatedAt),
+		UpdatedAt: meeco.FormatTime(t.updatedAt), SlotTypeName: sl.slotType, Creator: "system"}
+}
+
+func (s *Store) connView(c *connection) meeco.Connection {
+	peer := s.conns[c.peerID]
+	v := meeco.Connection{Own: meeco.OwnConnection{
+		ID: c.id, EncryptedRecipientName: strOrNil(c.encryptedName), UserID: c.userID, UserType: meeco.UserHuman,
+		UserPublicKey: c.publicKey, UserKeypairExternalID: c.keypairID, ConnectionType: meeco.NullEnum,
+		DelegationRole: meeco.NullEnum, IntegrationData: map[string]any{}, CreatedAt: meeco.FormatTime(c.createdAt),
+	}}
+	if peer != nil {
+		v.TheOtherUser = meeco.OtherConnectedUser{ID: peer.id, UserID: peer.userID, UserType: meeco.UserHuman,
+			UserPublicKey: peer.publicKey, UserKeypairExternalID: peer.keypairID, ConnectionType: meeco.NullEnum,
+			DelegationRole: meeco.NullEnum, IntegrationData: map[string]any{}}
+	}
+	return v
+}
+
+// invitationView renders an invitation for viewer: only the sender sees its
+// id and keypair_external_id, as in the real API.
+func invitationView(inv *invitation, viewer string) meeco.Invitation {
+	sender := inv.senderID == viewer
+	v := meeco.Invitation{
+		Token: inv.token, State: inv.state, EncryptedRecipientName: strOrNil(inv.encryptedName),
+		SenderPublicKey: ptr(inv.publicKey), UserPublicKey: inv.publicKey, Outgoing: sender,
+		CreatedAt: meeco.FormatTime(inv.createdAt), ConnectionType: meeco.NullEnum, DelegationRole: meeco.NullEnum,
+		SharesToBeCreated: []any{}, IntegrationData: map[string]any{}, RecipientToSenderData: map[string]any{},
+		SenderToRecipientData: inv.senderData, MultistepWorkflow: inv.multistep,
+	}
+	if v.SenderToRecipientData == nil {
+		v.SenderToRecipientData = map[string]any{}
+	}
+	if !inv.expiresAt.IsZero() {
+		v.ExpireAt = ptr(meeco.FormatTime(inv.expiresAt))
+	}
+	if sender {
+		v.ID = ptr(inv.id)
+		v.KeypairExternalID = ptr(inv.keypairID)
+	}
+	return v
+}
+
+func taskView(t *clientTask) meeco.ClientTask {
+	rep := t.report
+	if rep == nil {
+		rep = map[string]any{}
+	}
+	return meeco.ClientTask{ID: t.id, State: t.state, WorkType: t.workType, TargetID: t.targetID,
+		AdditionalOptions: map[string]any{}, LastStateTransitionAt: meeco.FormatTime(t.transitionAt),
+		Report: rep, CreatedAt: meeco.FormatTime(t.createdAt)}
+}

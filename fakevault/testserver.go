@@ -1,0 +1,68 @@
+package fakevault
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+)
+
+// TestServer is a Server listening on a loopback port for the life of a
+// test.
+type TestServer struct {
+	*Server
+	srv *httptest.Server
+}
+
+// NewTestServer starts a Server on 127.0.0.1 (httptest) and closes it in
+// tb.Cleanup. At most one Options may be given.
+func NewTestServer(tb testing.TB, opts ...Options) *TestServer {
+	tb.Helper()
+	var o Options
+	switch len(opts) {
+	case 0:
+	case 1:
+		o = opts[0]
+	default:
+		tb.Fatalf("fakevault.NewTestServer: got %d Options, want at most 1", len(opts))
+	}
+	s := New(o)
+	ts := &TestServer{Server: s, srv: httptest.NewServer(s)}
+	tb.Cleanup(ts.srv.Close)
+	return ts
+}
+
+// URL is the base URL of both services (http://127.0.0.1:port).
+func (t *TestServer) URL() string { return t.srv.URL }
+
+// VaultURL is the Vault's base URL.
+func (t *TestServer) VaultURL() string { return t.srv.URL + meeco.VaultPrefix }
+
+// KeystoreURL is the Keystore's base URL.
+func (t *TestServer) KeystoreURL() string { return t.srv.URL + meeco.KeystorePrefix }
+
+type envService struct {
+	URL             string `yaml:"url"`
+	SubscriptionKey string `yaml:"subscription_key"`
+}
+
+type environmentFile struct {
+	Vault    envService `yaml:"vault"`
+	Keystore envService `yaml:"keystore"`
+}
+
+// EnvironmentYAML returns the .environment.yaml that points Meeco's CLI
+// (and vaultcheck's client) at a fake served at baseURL.
+func EnvironmentYAML(baseURL, subscriptionKey string) string {
+	out, err := yaml.Marshal(environmentFile{
+		Vault:    envService{URL: baseURL + meeco.VaultPrefix, SubscriptionKey: subscriptionKey},
+		Keystore: envService{URL: baseURL + meeco.KeystorePrefix, SubscriptionKey: subscriptionKey},
+	})
+	if err != nil {
+		// Two structs of strings always marshal.
+		panic("fakevault: environment YAML: " + err.Error())
+	}
+	return string(out)
+}

@@ -86,6 +86,11 @@ func buildWorld(t *testing.T) *world {
 	}
 	for _, sh := range f.st.shares {
 		w.markers = append(w.markers, sh.id, sh.encryptedDEK)
+		for _, v := range sh.vals { // a recipient copy's values live on its shares
+			if v.value != nil {
+				w.markers = append(w.markers, *v.value)
+			}
+		}
 	}
 	w.markers = append(w.markers, w.alice, w.bob, w.invitation.Token, *w.invitation.ID, w.dekID, w.keypairID,
 		dek.DataEncryptionKey.SerializedDataEncryptionKey, kp.Keypair.EncryptedSerializedKey)

@@ -66,6 +66,47 @@ func checkInvariants(t testing.TB, st *Store) {
 			t.Fatalf("share %s rides on a deleted share", id)
 		case sh.parentID != "" && st.shares[sh.parentID] == nil:
 			t.Fatalf("on-share %s outlived its parent", id)
+		case sh.copyID == "" && sh.viaShareID == "":
+			t.Fatalf("share %s delivers no copy", id)
+		}
+		if sh.viaShareID != "" {
+			h := st.shares[sh.viaShareID]
+			if h.copyID == "" || h.recipientID != sh.recipientID || h.itemID != sh.itemID {
+				t.Fatalf("share %s rides on %s, which does not hold the recipient's copy", id, h.id)
+			}
+		}
+		// One copy per recipient and item, and each share's values are
+		// for slots it grants and the copy has.
+		c := st.copyOf(sh)
+		if c == nil || c.shareID == "" || st.shares[c.shareID] == nil {
+			t.Fatalf("share %s: copy without a holder", id)
+		}
+		for orig := range sh.vals {
+			if !sh.grants(orig) {
+				t.Fatalf("share %s keeps a value of slot %s it does not grant", id, orig)
+			}
+			if st.copySlot(c, orig) == nil {
+				t.Fatalf("share %s delivers slot %s its copy lacks", id, orig)
+			}
+		}
+	}
+	for id, it := range st.items {
+		if it.own {
+			continue
+		}
+		for _, sid := range it.slotIDs {
+			sl := st.slots[sid]
+			if sl.value != nil || sl.valueKey != nil || sl.valueHash != nil {
+				t.Fatalf("copy %s: slot %s holds values (they belong to the shares)", id, sid)
+			}
+			delivered := false
+			for _, sh := range st.recipientShares(it.userID, it.originalID) {
+				_, ok := sh.vals[sl.originalID]
+				delivered = delivered || ok
+			}
+			if !delivered {
+				t.Fatalf("copy %s keeps slot %s no share delivers", id, sid)
+			}
 		}
 	}
 	n := 0

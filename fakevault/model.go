@@ -89,7 +89,10 @@ type item struct {
 	shareID                   string // share that delivered this copy
 }
 
-// slot is a slot of an item. For a copy, originalID is the owner's slot id.
+// slot is a slot of an item. For a copy, originalID is the owner's slot id
+// and the value fields stay nil: one copy may be delivered by several
+// shares, each under its own DEK, so a copy slot's values live on the
+// shares (share.vals) and are rendered through the share being read.
 type slot struct {
 	id, itemID                 string
 	own                        bool
@@ -107,9 +110,14 @@ type slot struct {
 }
 
 // share is a share record. itemID is always the owner's item id (also for
-// on-shares); copyID is the recipient's copy, or "" when the recipient
-// already held a copy through viaShareID. parentID is the share through
-// which a non-owner sender held the item (on-shares only).
+// on-shares); copyID is the recipient's copy when this share holds it, or
+// "" when another share of the same item to the same recipient, viaShareID,
+// holds it. parentID is the share through which a non-owner sender held the
+// item (on-shares only). grant limits the share to one owner slot ("" for
+// every slot): slot_id for a slot share, and an on-share inherits its
+// parent's. vals is what the share delivers, by owner slot id: the values
+// it was sent (under its DEK), an entry with nil fields for a slot without
+// a value.
 type share struct {
 	id                             string
 	ownerID, senderID, recipientID string
@@ -126,8 +134,9 @@ type share struct {
 	copyID                         string
 	viaShareID                     string
 	parentID                       string
-	reencrypted                    bool                       // the recipient re-encrypted the copy with its own DEK
-	pending                        map[string]meeco.SlotValue // owner slot id → values kept for a via share
+	reencrypted                    bool // the recipient re-encrypted its values with its own DEK
+	grant                          string
+	vals                           map[string]valueFields
 }
 
 // invitation is an invitation to connect.

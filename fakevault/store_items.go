@@ -678,8 +678,8 @@ func (s *Store) propagatePlainFields(it *item) {
 	}
 }
 
-// destroySlot removes an owner's slot and its copies in every recipient's
-// copy of the item.
+// destroySlot removes an owner's slot, its copies in every recipient's
+// copy of the item and the values every share keeps for it.
 func (s *Store) destroySlot(it *item, sl *slot) {
 	it.slotIDs = slices.DeleteFunc(it.slotIDs, func(x string) bool { return x == sl.id })
 	delete(s.slots, sl.id)
@@ -687,6 +687,7 @@ func (s *Store) destroySlot(it *item, sl *slot) {
 		return
 	}
 	for _, sh := range s.itemShares[it.id] {
+		delete(sh.vals, sl.id)
 		c := s.items[sh.copyID]
 		if c == nil {
 			continue
@@ -719,9 +720,7 @@ func (s *Store) DeleteItem(uid, id string) error {
 	} else {
 		// The shares that deliver this copy: the one holding it and those
 		// riding on it (one copy per recipient and item).
-		for _, sh := range s.sharesOf(it.originalID, func(o *share) bool {
-			return o.recipientID == uid && (o.copyID == it.id || o.viaShareID != "")
-		}) {
+		for _, sh := range s.recipientShares(uid, it.originalID) {
 			s.removeShare(sh)
 		}
 	}
@@ -762,7 +761,22 @@ func (s *Store) GetSlot(uid, id string) (*meeco.SlotResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &meeco.SlotResponse{Slot: s.slotView(sl, s.hideOwner(it))}, nil
+	if it.own {
+		return &meeco.SlotResponse{Slot: s.slotView(sl, s.hideOwner(it))}, nil
+	}
+	// A copy's slot is rendered through the holder when it delivers the
+	// slot, else through the oldest share that does.
+	var through *share
+	for _, sh := range append([]*share{s.shares[it.shareID]}, s.recipientShares(uid, it.originalID)...) {
+		if sh == nil {
+			continue
+		}
+		if _, ok := sh.vals[sl.originalID]; ok {
+			through = sh
+			break
+		}
+	}
+	return &meeco.SlotResponse{Slot: s.copySlotView(sl, through, s.hideOwner(it))}, nil
 }
 
 // DeleteSlot answers DELETE /slots/{id}; like _destroy in PUT /items, and
@@ -786,11 +800,12 @@ func (s *Store) DeleteSlot(uid, id string) error {
 }
 
 // EncryptItem answers POST /items/{id}/encrypt: the recipient of a copy
-// re-encrypts its slots under its own DEK. Every slot that holds a value
-// must be re-encrypted in the same request, so that the whole copy is under
-// one key; from then on the share's encrypted_dek is null for the
-// recipient, which tells the SDK to use the private DEK. A later re-key by
-// the owner (PUT /items/{id}/shares) puts the copy back under a share DEK.
+// re-encrypts its slots (as GET /items shows them: the holding share's)
+// under its own DEK. Every slot that holds a value must be re-encrypted in
+// the same request, so that the whole copy is under one key; from then on
+// the holding share's encrypted_dek is null for the recipient, which tells
+// the SDK to use the private DEK. A later re-key by the owner
+// (PUT /items/{id}/shares) puts the copy back under a share DEK.
 func (s *Store) EncryptItem(uid, id string, req meeco.EncryptItemRequest) (*meeco.ItemResponse, error) {
 	if len(req.Slots) == 0 {
 		return nil, errMissing("slots")
@@ -823,10 +838,17 @@ func (s *Store) EncryptItem(uid, id string, req meeco.EncryptItemRequest) (*meec
 	if it.own {
 		return nil, errForbidden("only received items are re-encrypted; own items are already under the user's key")
 	}
+	holder := s.shares[it.shareID]
+	if holder == nil {
+		return nil, errNotFound("item")
+	}
+	shown := map[string]*slot{}
+	for _, sl := range s.deliveredSlots(it, holder) {
+		shown[sl.id] = sl
+	}
 	given := map[string]meeco.EncryptSlot{}
 	for _, v := range req.Slots {
-		sl := s.slots[v.ID]
-		if sl == nil || sl.itemID != it.id {
+		if shown[v.ID] == nil {
 			return nil, errInvalid("slots[].id", "does not name a slot of this item")
 		}
 		if _, dup := given[v.ID]; dup {
@@ -834,8 +856,8 @@ func (s *Store) EncryptItem(uid, id string, req meeco.EncryptItemRequest) (*meec
 		}
 		given[v.ID] = v
 	}
-	for _, sid := range it.slotIDs {
-		if sl := s.slots[sid]; sl.value != nil {
+	for sid, sl := range shown {
+		if holder.vals[sl.originalID].value != nil {
 			if _, ok := given[sid]; !ok {
 				return nil, errInvalid("slots", "must re-encrypt every slot that holds a value")
 			}
@@ -843,16 +865,16 @@ func (s *Store) EncryptItem(uid, id string, req meeco.EncryptItemRequest) (*meec
 	}
 	now := s.clock()
 	for sid, v := range given {
-		sl := s.slots[sid]
-		sl.value = copyPtr(v.EncryptedValue)
+		sl := shown[sid]
+		vf := holder.vals[sl.originalID]
+		vf.value = copyPtr(v.EncryptedValue)
 		if v.EncryptedValueVerificationKey != nil && *v.EncryptedValueVerificationKey != "" {
-			sl.valueKey = copyPtr(v.EncryptedValueVerificationKey)
+			vf.key = copyPtr(v.EncryptedValueVerificationKey)
 		}
+		holder.vals[sl.originalID] = vf
 		sl.updatedAt = now
 	}
-	if sh := s.shares[it.shareID]; sh != nil {
-		sh.reencrypted = true
-	}
+	holder.reencrypted = true
 	it.updatedAt = now
 	return s.itemResponse(uid, it), nil
 }

@@ -33,6 +33,36 @@ import (
 //
 // share.item_id is always the owner's item id, also on an on-share, so the
 // owner can list and re-key every share of the item, however far it went.
+//
+// One copy, several shares. The API fixes only that a second share of the
+// same item to the same recipient makes no new item and that
+// item_shared_via_another_share_id names the share holding the copy; the
+// SDK (getSharedItem) then refetches GET /incoming_shares/{via}/item and
+// decrypts what it gets with the DEK of the share in THAT response. How
+// the real Vault keeps the values of the second share is not documented;
+// the fake's model, chosen so that the SDK never loses or misreads a value:
+//
+//   - Each share keeps its own values (share.vals): exactly the slots it
+//     grants, with what it was sent, under its own DEK. A copy slot holds
+//     no value; the copy's slots are the union of the slots its shares
+//     deliver, and go when no share delivers them any more.
+//   - GET /incoming_shares/{id}/item renders the copy through share id:
+//     the slots that share delivers, with its values, each slot's share_id
+//     naming it. Every response is thus decryptable with the DEK of the
+//     share it carries.
+//   - The copy is held by the share granting the most: a readable share
+//     (accepted or not requiring acceptance) before one waiting for
+//     acceptance, then a full share before a slot share, then the oldest.
+//     The holder is chosen again whenever a share of the copy is made,
+//     accepted or deleted, so a full share arriving after a slot share takes
+//     the copy over, and deleting the holder hands the copy to the best
+//     remaining share. item.share_id names the holder, and GET /items (and
+//     GET /items/{id}) render the copy through it, which is what the SDK
+//     decrypts with the DEK of GET /incoming_shares/{item.share_id}.
+//   - item_shared_via_another_share_id names the holder only when following
+//     it loses nothing: the holder is live and delivers every slot the read
+//     share delivers. Two slot shares of different slots each read as their
+//     own slot, with a null via.
 
 // expired reports whether sh has passed its expiry. An expired share is
 // gone for its recipient (404) and stays listed for its sender.
@@ -157,25 +187,21 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 		return nil, err
 	}
 	owner, origID := uid, it.id
-	var parent *share
+	var holder *share
 	if !it.own {
-		parent = s.shares[it.shareID]
-		if parent == nil {
+		holder = s.shares[it.shareID]
+		if holder == nil {
 			return nil, errNotFound("item")
 		}
 		owner, origID = it.ownerID, it.originalID
-		switch {
-		case s.expired(parent):
-			return nil, errForbidden("the share this item was received by has expired")
-		case !parent.acceptance.Readable():
-			return nil, errForbidden("the share this item was received by must be accepted before on-sharing")
-		case !parent.onsharing:
-			return nil, errForbidden("the share this item was received by does not permit on-sharing")
-		}
 	}
+	// The sender can share what it sees: every slot of its own item, or the
+	// slots of its copy that the holding share delivers (what GET /items
+	// shows it, under that share's DEK).
+	visible := s.visibleSlots(it)
 	senderSlots := map[string]*slot{}
-	for _, sid := range it.slotIDs {
-		senderSlots[sid] = s.slots[sid]
+	for _, sl := range visible {
+		senderSlots[sl.id] = sl
 	}
 	origSlotID := func(sl *slot) string {
 		if it.own {
@@ -184,8 +210,21 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 		return sl.originalID
 	}
 	now := s.clock()
-	for _, cs := range checked {
+	parents := make([]*share, len(checked))
+	for i, cs := range checked {
 		in := cs.in
+		if holder != nil {
+			slot := ""
+			if in.SlotID != nil && senderSlots[*in.SlotID] != nil {
+				slot = origSlotID(senderSlots[*in.SlotID])
+			}
+			p, err := s.onShareParent(it, holder, slot, visible)
+			if err != nil {
+				return nil, err
+			}
+			parents[i] = p
+		}
+		parent := parents[i]
 		switch {
 		case in.RecipientID == uid:
 			return nil, errInvalid("recipient_id", "is the sender")
@@ -201,6 +240,8 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 			if senderSlots[sid] == nil {
 				return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
 			}
+			// The SDK sends only the shared slot here (it filters by
+			// slot_id before encrypting), so anything else is a client bug.
 			if in.SlotID != nil && *in.SlotID != "" && sid != *in.SlotID {
 				return nil, errInvalid("slot_values[].slot_id", "is not the shared slot")
 			}
@@ -229,60 +270,208 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 	}
 
 	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
-	for _, cs := range checked {
-		in := cs.in
+	for i, cs := range checked {
+		in, parent := cs.in, parents[i]
 		sh := &share{id: newID(), ownerID: owner, senderID: uid, recipientID: in.RecipientID, itemID: origID,
 			senderItemID: it.id, publicKey: in.PublicKey, keypairExternalID: in.KeypairExternalID,
 			encryptedDEK: in.EncryptedDEK, onsharing: it.own && in.OnsharingPermitted != nil && *in.OnsharingPermitted,
 			acceptance: cs.acceptance, terms: copyPtr(in.Terms), createdAt: now, expiresAt: cs.expiresAt, seq: s.nextSeq()}
 		if in.SlotID != nil && *in.SlotID != "" {
 			sh.slotID = origSlotID(senderSlots[*in.SlotID])
+			sh.grant = sh.slotID
 		}
 		if parent != nil {
 			sh.parentID = parent.id
-		}
-		// Values keyed by the owner's slot id, with the hash resolved: a
-		// non-owner's copy keeps the owner's hash of the value.
-		vals := map[string]meeco.SlotValue{}
-		for sid, v := range cs.values {
-			ss := senderSlots[sid]
-			v.SlotID = origSlotID(ss)
-			if v.EncryptedValue != nil && *v.EncryptedValue == "" {
-				v.EncryptedValue = nil
+			if sh.grant == "" {
+				// A full on-share carries what the sender holds, no more:
+				// the owner's later re-key must not widen it.
+				sh.grant = parent.grant
 			}
-			if v.EncryptedValue == nil {
-				v.EncryptedValueVerificationKey, v.ValueVerificationHash = nil, nil
-			} else if !it.own {
-				v.ValueVerificationHash = copyPtr(ss.valueHash)
-			}
-			vals[v.SlotID] = v
 		}
-		if holder := s.copyHolder(in.RecipientID, origID); holder != nil {
-			sh.viaShareID = holder.id
-			sh.pending = vals
+		// What the share delivers, by the owner's slot id: every slot the
+		// sender sees that the share grants, with its value if it was sent
+		// one. A non-owner's share keeps the owner's hash of the value: the
+		// holder's, whose verification key the sender read and re-sent.
+		sh.vals = map[string]valueFields{}
+		for _, ss := range visible {
+			o := origSlotID(ss)
+			if !sh.grants(o) {
+				continue
+			}
+			var vf valueFields
+			if v := cs.values[ss.id]; v.EncryptedValue != nil && *v.EncryptedValue != "" {
+				vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
+				if !it.own {
+					vf.hash = copyPtr(holder.vals[o].hash)
+				}
+			}
+			sh.vals[o] = vf
+		}
+		if c := s.copyFor(in.RecipientID, origID); c != nil {
+			sh.viaShareID = c.shareID
+			s.indexShare(sh)
+			s.addCopySlots(c, sh, visible, origSlotID, now)
+			s.rehome(c)
 		} else {
-			s.makeCopy(sh, it, origSlotID, vals, now)
+			s.makeCopy(sh, it, visible, origSlotID, now)
+			s.indexShare(sh)
 		}
-		s.indexShare(sh)
 		out.Shares = append(out.Shares, s.shareView(sh))
 	}
 	return out, nil
 }
 
-// copyHolder returns the share through which recipient holds a copy of the
-// owner's item origID, if any.
-func (s *Store) copyHolder(recipient, origID string) *share {
+// onShareParent picks the share through which the holder of copy it may
+// on-share slot (an owner slot id; "" for all it sees): the share holding
+// the copy if it allows that, else the oldest other share delivering the
+// copy that is live, readable, permits on-sharing and grants all that is
+// on-shared (so a full share without on-sharing taking the copy over from
+// a slot share with it does not take the permission away). When none
+// does, the holding share's refusal is the error.
+func (s *Store) onShareParent(it *item, holder *share, slot string, visible []*slot) (*share, error) {
+	allows := func(p *share) bool {
+		if s.expired(p) || !p.acceptance.Readable() || !p.onsharing {
+			return false
+		}
+		if slot != "" {
+			return p.grants(slot)
+		}
+		for _, sl := range visible {
+			if !p.grants(sl.originalID) {
+				return false
+			}
+		}
+		return true
+	}
+	if allows(holder) {
+		return holder, nil
+	}
+	for _, p := range s.recipientShares(it.userID, it.originalID) {
+		if p != holder && allows(p) {
+			return p, nil
+		}
+	}
+	switch {
+	case s.expired(holder):
+		return nil, errForbidden("the share this item was received by has expired")
+	case !holder.acceptance.Readable():
+		return nil, errForbidden("the share this item was received by must be accepted before on-sharing")
+	}
+	return nil, errForbidden("the share this item was received by does not permit on-sharing")
+}
+
+// grants reports whether sh may deliver the owner's slot orig.
+func (sh *share) grants(orig string) bool { return sh.grant == "" || sh.grant == orig }
+
+// outranks reports whether a should hold a recipient's copy rather than b:
+// readable before waiting for acceptance (the copy must stay readable
+// through GET /items), a full share before a slot share (the copy shows
+// the most), then the older.
+func outranks(a, b *share) bool {
+	if ra, rb := a.acceptance.Readable(), b.acceptance.Readable(); ra != rb {
+		return ra
+	}
+	if fa, fb := a.grant == "", b.grant == ""; fa != fb {
+		return fa
+	}
+	return a.seq < b.seq
+}
+
+// covers reports whether h delivers every slot x delivers.
+func covers(h, x *share) bool {
+	for o := range x.vals {
+		if _, ok := h.vals[o]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// copyOf returns the copy sh delivers: its own, or its holder's.
+func (s *Store) copyOf(sh *share) *item {
+	id := sh.copyID
+	if id == "" {
+		if h := s.shares[sh.viaShareID]; h != nil {
+			id = h.copyID
+		}
+	}
+	if id == "" {
+		return nil
+	}
+	return s.items[id]
+}
+
+// copyFor returns recipient's copy of the owner's item origID, if any.
+func (s *Store) copyFor(recipient, origID string) *item {
 	for _, sh := range s.itemShares[origID] {
 		if sh.recipientID == recipient && sh.copyID != "" {
-			return sh
+			return s.items[sh.copyID]
 		}
 	}
 	return nil
 }
 
-// makeCopy creates the recipient's copy of the sender's item src for sh:
-// every slot for an item share, the one slot for a slot share.
-func (s *Store) makeCopy(sh *share, src *item, origSlotID func(*slot) string, vals map[string]meeco.SlotValue, now time.Time) {
+// recipientShares returns every share of the owner's item origID to
+// recipient, oldest first: the shares that deliver its one copy.
+func (s *Store) recipientShares(recipient, origID string) []*share {
+	return s.sharesOf(origID, func(o *share) bool { return o.recipientID == recipient })
+}
+
+// rehome makes the best of the shares delivering copy c hold it, and the
+// others ride on it.
+func (s *Store) rehome(c *item) {
+	list := s.recipientShares(c.userID, c.originalID)
+	if len(list) == 0 {
+		return
+	}
+	best := list[0]
+	for _, o := range list[1:] {
+		if outranks(o, best) {
+			best = o
+		}
+	}
+	for _, o := range list {
+		o.copyID, o.viaShareID = "", best.id
+	}
+	best.copyID, best.viaShareID = c.id, ""
+	c.shareID = best.id
+}
+
+// deliveredSlots returns the slots of copy c that sh delivers, in the
+// copy's order.
+func (s *Store) deliveredSlots(c *item, sh *share) []*slot {
+	var out []*slot
+	if sh == nil {
+		return out
+	}
+	for _, sid := range c.slotIDs {
+		if sl := s.slots[sid]; sl != nil {
+			if _, ok := sh.vals[sl.originalID]; ok {
+				out = append(out, sl)
+			}
+		}
+	}
+	return out
+}
+
+// visibleSlots returns the slots the holder of it sees: all of an own
+// item, and of a copy those its holding share delivers.
+func (s *Store) visibleSlots(it *item) []*slot {
+	if !it.own {
+		return s.deliveredSlots(it, s.shares[it.shareID])
+	}
+	out := make([]*slot, 0, len(it.slotIDs))
+	for _, sid := range it.slotIDs {
+		if sl := s.slots[sid]; sl != nil {
+			out = append(out, sl)
+		}
+	}
+	return out
+}
+
+// makeCopy creates the recipient's copy of the sender's item src for sh,
+// with a slot for every slot sh delivers.
+func (s *Store) makeCopy(sh *share, src *item, visible []*slot, origSlotID func(*slot) string, now time.Time) {
 	c := &item{id: newID(), userID: sh.recipientID, own: false, name: src.name, label: src.label,
 		description: copyPtr(src.description), templateID: copyPtr(src.templateID), templateLabel: copyPtr(src.templateLabel),
 		createdAt: now, updatedAt: now, seq: s.nextSeq(), originalID: sh.itemID, ownerID: sh.ownerID, shareID: sh.id}
@@ -293,28 +482,80 @@ func (s *Store) makeCopy(sh *share, src *item, origSlotID func(*slot) string, va
 			c.nodeIDs = append(c.nodeIDs, nid)
 		}
 	}
-	for _, sid := range src.slotIDs {
-		ss := s.slots[sid]
-		if sh.slotID != "" && origSlotID(ss) != sh.slotID {
-			continue
-		}
-		s.addCopySlot(c, sh, ss, origSlotID(ss), vals[origSlotID(ss)], now)
-	}
 	sh.copyID = c.id
 	s.items[c.id] = c
 	addTo(s.userItems, c.userID, c.id, c)
+	s.addCopySlots(c, sh, visible, origSlotID, now)
+}
+
+// addCopySlots gives copy c a slot, mirroring the sender's slot, for each
+// slot sh delivers that c lacks, keeping c's slots in the owner's order.
+func (s *Store) addCopySlots(c *item, sh *share, visible []*slot, origSlotID func(*slot) string, now time.Time) {
+	added := false
+	for _, ss := range visible {
+		o := origSlotID(ss)
+		if _, ok := sh.vals[o]; ok && s.copySlot(c, o) == nil {
+			s.addCopySlot(c, ss, o, now)
+			added = true
+		}
+	}
+	if added {
+		s.sortCopySlots(c)
+	}
+}
+
+// copySlot returns the slot of copy c mirroring the owner's slot orig.
+func (s *Store) copySlot(c *item, orig string) *slot {
+	for _, sid := range c.slotIDs {
+		if sl := s.slots[sid]; sl != nil && sl.originalID == orig {
+			return sl
+		}
+	}
+	return nil
 }
 
 // addCopySlot appends to copy c a slot mirroring ss (whose owner's slot id
-// is orig) with the share's values.
-func (s *Store) addCopySlot(c *item, sh *share, ss *slot, orig string, v meeco.SlotValue, now time.Time) *slot {
+// is orig). It holds no value: the shares do.
+func (s *Store) addCopySlot(c *item, ss *slot, orig string, now time.Time) *slot {
 	cs := &slot{id: newID(), itemID: c.id, own: false, name: ss.name, label: ss.label, description: copyPtr(ss.description),
 		slotType: ss.slotType, ordinal: ss.ordinal, required: ss.required, visible: ss.visible, creator: ss.creator,
-		createdAt: now, updatedAt: now, value: copyPtr(v.EncryptedValue), valueKey: copyPtr(v.EncryptedValueVerificationKey),
-		valueHash: copyPtr(v.ValueVerificationHash), originalID: orig, ownerID: sh.ownerID, shareID: sh.id}
+		createdAt: now, updatedAt: now, originalID: orig, ownerID: c.ownerID, shareID: c.shareID}
 	s.slots[cs.id] = cs
 	c.slotIDs = append(c.slotIDs, cs.id)
 	return cs
+}
+
+// sortCopySlots orders the slots of copy c as the owner's item orders
+// them, whatever order the shares delivering them came in.
+func (s *Store) sortCopySlots(c *item) {
+	pos := map[string]int{}
+	if o := s.items[c.originalID]; o != nil {
+		for i, sid := range o.slotIDs {
+			pos[sid] = i
+		}
+	}
+	at := func(sid string) int {
+		if p, ok := pos[s.slots[sid].originalID]; ok {
+			return p
+		}
+		return len(pos)
+	}
+	slices.SortStableFunc(c.slotIDs, func(a, b string) int { return cmp.Compare(at(a), at(b)) })
+}
+
+// pruneCopy drops the slots of copy c that no share delivers any more.
+func (s *Store) pruneCopy(c *item) {
+	list := s.recipientShares(c.userID, c.originalID)
+	c.slotIDs = slices.DeleteFunc(c.slotIDs, func(sid string) bool {
+		o := s.slots[sid].originalID
+		for _, sh := range list {
+			if _, ok := sh.vals[o]; ok {
+				return false
+			}
+		}
+		delete(s.slots, sid)
+		return true
+	})
 }
 
 func (s *Store) indexShare(sh *share) {
@@ -344,60 +585,38 @@ func (s *Store) sharesOf(origID string, keep func(*share) bool) []*share {
 	return out
 }
 
-// removeShare deletes a share and what hangs on it. If another share
-// delivers the same item to the same recipient (a via share), it inherits
-// the copy: the copy takes that share's slot values and the on-shares move
-// to it when it permits on-sharing. Otherwise the copy goes, and so do the
-// on-shares made from it.
+// removeShare deletes a share and what hangs on it. When other shares
+// deliver the same copy, the copy stays: the best of them holds it (if sh
+// held it), and it loses the slots only sh delivered; each remaining share
+// keeps serving its own slots with its own values. The on-shares made
+// through sh move to the holder when it permits on-sharing and grants all
+// they carry; otherwise they go too. With no share left, the copy goes, and
+// so do the on-shares.
 func (s *Store) removeShare(sh *share) {
 	if s.shares[sh.id] == nil {
 		return
 	}
+	c := s.copyOf(sh)
 	s.unindexShare(sh)
-	if sh.copyID == "" {
-		return
-	}
-	c := s.items[sh.copyID]
-	vias := s.sharesOf(sh.itemID, func(o *share) bool { return o.viaShareID == sh.id })
 	onShares := s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id })
-	if len(vias) > 0 && c != nil {
-		heir := vias[0]
-		heir.viaShareID, heir.copyID = "", c.id
-		c.shareID = heir.id
-		if heir.slotID != "" {
-			// A slot share inherits only its slot.
-			c.slotIDs = slices.DeleteFunc(c.slotIDs, func(x string) bool {
-				if s.slots[x].originalID != heir.slotID {
-					delete(s.slots, x)
-					return true
-				}
-				return false
-			})
-		}
-		for _, sid := range c.slotIDs {
-			cs := s.slots[sid]
-			v := heir.pending[cs.originalID]
-			cs.shareID = heir.id
-			cs.value, cs.valueKey, cs.valueHash = copyPtr(v.EncryptedValue), copyPtr(v.EncryptedValueVerificationKey), copyPtr(v.ValueVerificationHash)
-		}
-		heir.pending = nil
-		for _, o := range vias[1:] {
-			o.viaShareID = heir.id
-		}
+	if c == nil || len(s.recipientShares(c.userID, c.originalID)) == 0 {
 		for _, o := range onShares {
-			if heir.onsharing {
-				o.parentID = heir.id
-			} else {
-				s.removeShare(o)
-			}
+			s.removeShare(o)
+		}
+		if c != nil {
+			s.dropItem(c)
 		}
 		return
 	}
+	s.rehome(c)
+	s.pruneCopy(c)
+	holder := s.shares[c.shareID]
 	for _, o := range onShares {
-		s.removeShare(o)
-	}
-	if c != nil {
-		s.dropItem(c)
+		if holder.onsharing && (holder.grant == "" || holder.grant == o.grant) {
+			o.parentID = holder.id
+		} else {
+			s.removeShare(o)
+		}
 	}
 }
 
@@ -508,6 +727,16 @@ func (s *Store) GetItemShares(uid, itemID string) (*meeco.ItemSharesResponse, er
 // them, and may settle client tasks in the same call. Slot ids are the
 // owner's; a value for an owner's slot the copy does not have yet (a slot
 // added after sharing) adds it to the copy.
+//
+// The Meeco SDK (createPutItemSharesRequestBody) sends, for every share,
+// a value for EVERY slot of the item: it does not filter by the share's
+// slot_id. The fake accepts such entries (after the same checks as any
+// other) and drops the values of slots the share does not grant: they are
+// never stored, so the recipient never receives a slot it was not granted.
+// UNCONFIRMED server behaviour: the Vault's documentation does not say what
+// it does with them; accepting is what lets the real SDK's shares:update
+// (and the update_item_shares client task) work at all, and dropping is the
+// only choice that keeps a slot share to its slot.
 func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesRequest) (*meeco.SharesResponse, error) {
 	if len(req.ShareDEKs) == 0 && len(req.SlotValues) == 0 && len(req.ClientTasks) == 0 {
 		return nil, errMissing("share_deks or slot_values")
@@ -572,15 +801,11 @@ func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesR
 		}
 	}
 	for _, v := range req.SlotValues {
-		sh, err := ofItem(v.ShareID)
-		if err != nil {
+		if _, err := ofItem(v.ShareID); err != nil {
 			return nil, err
 		}
 		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != it.id {
 			return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
-		}
-		if sh.slotID != "" && v.SlotID != sh.slotID {
-			return nil, errInvalid("slot_values[].slot_id", "is not the shared slot of this share")
 		}
 	}
 	if err := s.checkTaskOwner(uid, req.ClientTasks); err != nil {
@@ -597,28 +822,23 @@ func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesR
 	for _, v := range req.SlotValues {
 		sh := s.shares[v.ShareID]
 		touched[sh.id] = sh
-		if v.EncryptedValue != nil && *v.EncryptedValue == "" {
-			v.EncryptedValue = nil
+		if !sh.grants(v.SlotID) {
+			continue // see above: accepted, never stored
 		}
-		if sh.copyID == "" {
-			if sh.pending == nil {
-				sh.pending = map[string]meeco.SlotValue{}
-			}
-			sh.pending[v.SlotID] = v
+		var vf valueFields
+		if v.EncryptedValue != nil && *v.EncryptedValue != "" {
+			vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
+		}
+		sh.vals[v.SlotID] = vf
+		c := s.copyOf(sh)
+		if c == nil {
 			continue
 		}
-		c := s.items[sh.copyID]
-		var cs *slot
-		for _, sid := range c.slotIDs {
-			if x := s.slots[sid]; x.originalID == v.SlotID {
-				cs = x
-				break
-			}
-		}
+		cs := s.copySlot(c, v.SlotID)
 		if cs == nil {
-			cs = s.addCopySlot(c, sh, s.slots[v.SlotID], v.SlotID, v, now)
+			cs = s.addCopySlot(c, s.slots[v.SlotID], v.SlotID, now)
+			s.sortCopySlots(c)
 		}
-		cs.value, cs.valueKey, cs.valueHash = copyPtr(v.EncryptedValue), copyPtr(v.EncryptedValueVerificationKey), copyPtr(v.ValueVerificationHash)
 		cs.updatedAt, c.updatedAt = now, now
 	}
 	s.applyTaskUpdates(req.ClientTasks, now)
@@ -751,11 +971,12 @@ func (s *Store) GetOutgoing(uid, id string) (*meeco.ShareResponse, error) {
 }
 
 // GetIncomingItem answers GET /incoming_shares/{id}/item: the share and
-// the recipient's copy. For a share that rode on an earlier one, the copy
-// is that share's and item_shared_via_another_share_id names it. The
-// response is given whatever the acceptance state: the slots are encrypted
-// under a DEK the recipient cannot read before accepting, and the SDK
-// refuses client-side.
+// the recipient's copy rendered through it (its slots, its values). When
+// another share holds the copy, item.share_id and, if following it loses
+// nothing, item_shared_via_another_share_id name it (see the model above).
+// The response is given whatever the acceptance state: the slots are
+// encrypted under a DEK the recipient cannot read before accepting, and the
+// SDK refuses client-side.
 func (s *Store) GetIncomingItem(uid, id string) (*meeco.ShareWithItemResponse, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -763,21 +984,18 @@ func (s *Store) GetIncomingItem(uid, id string) (*meeco.ShareWithItemResponse, e
 	if err != nil {
 		return nil, err
 	}
-	var via *string
-	copyID := sh.copyID
-	if copyID == "" {
-		holder := s.shares[sh.viaShareID]
-		if holder == nil {
-			return nil, errNotFound("share")
-		}
-		copyID, via = holder.copyID, ptr(holder.id)
-	}
-	c := s.items[copyID]
+	c := s.copyOf(sh)
 	if c == nil {
 		return nil, errNotFound("share")
 	}
-	items, slots, nodes := s.itemParts(uid, []*item{c})
-	return &meeco.ShareWithItemResponse{Share: s.shareView(sh), Item: items[0], Slots: slots, ClassificationNodes: nodes,
+	// The SDK follows via and decrypts with the holder's DEK: name the
+	// holder only when that gives at least what this share delivers.
+	var via *string
+	if h := s.shares[c.shareID]; h != nil && h != sh && !s.expired(h) && covers(h, sh) {
+		via = ptr(h.id)
+	}
+	it, slots := s.renderItem(c, sh)
+	return &meeco.ShareWithItemResponse{Share: s.shareView(sh), Item: it, Slots: slots, ClassificationNodes: s.nodeViews(uid, c),
 		Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}, ItemSharedViaAnotherShareID: via}, nil
 }
 
@@ -793,6 +1011,9 @@ func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
 	switch sh.acceptance {
 	case meeco.AcceptanceRequired:
 		sh.acceptance = meeco.Accepted
+		if c := s.copyOf(sh); c != nil {
+			s.rehome(c) // a readable share may now outrank the holder
+		}
 	case meeco.Rejected:
 		return nil, errState("a rejected share cannot be accepted")
 	}

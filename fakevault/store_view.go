@@ -21,12 +21,13 @@ func (s *Store) hideOwner(it *item) bool {
 	return sh != nil && sh.senderID != sh.ownerID
 }
 
-func (s *Store) itemView(it *item) meeco.Item {
+// itemView renders an item whose rendered slots are slotIDs.
+func (s *Store) itemView(it *item, slotIDs []string) meeco.Item {
 	v := meeco.Item{
 		ID: it.id, Own: it.own, Name: it.name, Label: it.label, Description: copyPtr(it.description),
 		CreatedAt: meeco.FormatTime(it.createdAt), UpdatedAt: meeco.FormatTime(it.updatedAt),
 		ItemTemplateID: copyPtr(it.templateID), ItemTemplateLabel: copyPtr(it.templateLabel),
-		Visible: true, ClassificationNodeIDs: nonNil(slices.Clone(it.nodeIDs)), SlotIDs: nonNil(slices.Clone(it.slotIDs)),
+		Visible: true, ClassificationNodeIDs: nonNil(slices.Clone(it.nodeIDs)), SlotIDs: nonNil(slotIDs),
 		OriginalID: strOrNil(it.originalID), OwnerID: strOrNil(it.ownerID), ShareID: strOrNil(it.shareID),
 	}
 	if s.hideOwner(it) {
@@ -58,6 +59,55 @@ func (s *Store) slotView(sl *slot, hideOwner bool) meeco.Slot {
 	return v
 }
 
+// copySlotView renders a slot of a recipient's copy through share sh: its
+// values are the ones sh delivers, and share_id names sh, whose DEK they
+// are under.
+func (s *Store) copySlotView(sl *slot, sh *share, hideOwner bool) meeco.Slot {
+	v := s.slotView(sl, hideOwner)
+	if sh == nil {
+		return v
+	}
+	vf := sh.vals[sl.originalID]
+	v.ShareID = ptr(sh.id)
+	v.EncryptedValue, v.EncryptedValueVerificationKey, v.ValueVerificationHash = copyPtr(vf.value), copyPtr(vf.key), copyPtr(vf.hash)
+	return v
+}
+
+// renderItem renders an item and its slots. An own item shows every slot;
+// a copy shows the slots share through delivers, with its values (through
+// nil: the holder, as GET /items shows a copy).
+func (s *Store) renderItem(it *item, through *share) (meeco.Item, []meeco.Slot) {
+	hide := s.hideOwner(it)
+	slots := []meeco.Slot{}
+	var ids []string
+	if it.own {
+		for _, sl := range s.visibleSlots(it) {
+			slots = append(slots, s.slotView(sl, hide))
+			ids = append(ids, sl.id)
+		}
+		return s.itemView(it, ids), slots
+	}
+	if through == nil {
+		through = s.shares[it.shareID]
+	}
+	for _, sl := range s.deliveredSlots(it, through) {
+		slots = append(slots, s.copySlotView(sl, through, hide))
+		ids = append(ids, sl.id)
+	}
+	return s.itemView(it, ids), slots
+}
+
+// nodeViews renders the classification nodes of it.
+func (s *Store) nodeViews(uid string, it *item) []meeco.ClassificationNode {
+	nodes := []meeco.ClassificationNode{}
+	for _, nid := range it.nodeIDs {
+		if n := s.nodes[nid]; n != nil {
+			nodes = append(nodes, s.nodeView(n, uid))
+		}
+	}
+	return nodes
+}
+
 func (s *Store) nodeView(n *classNode, uid string) meeco.ClassificationNode {
 	return meeco.ClassificationNode{ID: n.id, Own: n.userID != "" && n.userID == uid, Name: n.name, Label: n.label,
 		Description: copyPtr(n.description), Ordinal: n.ordinal, Scheme: n.scheme}
@@ -71,13 +121,9 @@ func (s *Store) itemParts(uid string, its []*item) ([]meeco.Item, []meeco.Slot, 
 	nodes := []meeco.ClassificationNode{}
 	seen := map[string]bool{}
 	for _, it := range its {
-		items = append(items, s.itemView(it))
-		hide := s.hideOwner(it)
-		for _, sid := range it.slotIDs {
-			if sl := s.slots[sid]; sl != nil {
-				slots = append(slots, s.slotView(sl, hide))
-			}
-		}
+		v, sl := s.renderItem(it, nil)
+		items = append(items, v)
+		slots = append(slots, sl...)
 		for _, nid := range it.nodeIDs {
 			if n := s.nodes[nid]; n != nil && !seen[nid] {
 				seen[nid] = true

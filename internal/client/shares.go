@@ -423,8 +423,8 @@ func (c *Client) UpdateShares(ctx context.Context, auth *AuthData, itemID string
 		for i := range item.Slots {
 			// Deviation from the SDK, which sends every slot for every
 			// share: a single-slot share gets only its slot, since the
-			// other values are not the recipient's to receive (the fake
-			// Vault refuses them).
+			// other values are not the recipient's to receive. (The fake
+			// Vault accepts the SDK's extra values and drops them.)
 			if sh.SlotID != nil && *sh.SlotID != "" && item.Slots[i].ID != *sh.SlotID {
 				continue
 			}

@@ -1,0 +1,287 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gherkin "github.com/cucumber/gherkin/go/v42"
+	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/vaultcheck/vaultcheck/fakevault"
+	"github.com/vaultcheck/vaultcheck/features"
+	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
+	"github.com/vaultcheck/vaultcheck/internal/keysource"
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
+	"github.com/vaultcheck/vaultcheck/scenarios"
+)
+
+// keySeed gives every test its own order of the committed test keys.
+var keySeed atomic.Uint64
+
+// newConfig starts a fake Vault (its handler wrapped by wrap, when given,
+// to make a misbehaving target) and returns the steps' Config for it,
+// with fast test keys.
+func newConfig(t *testing.T, wrap func(http.Handler) http.Handler) Config {
+	t.Helper()
+	var h http.Handler = fakevault.New(fakevault.Options{})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	keys, err := keysource.NewFast(keysource.FastOptions{Seed: keySeed.Add(1)})
+	if err != nil {
+		t.Fatalf("keysource: %v", err)
+	}
+	t.Cleanup(func() { keys.Close() })
+	return Config{VaultURL: srv.URL + meeco.VaultPrefix, KeystoreURL: srv.URL + meeco.KeystorePrefix, Keys: keys}
+}
+
+// featureFiles lists the embedded feature files.
+func featureFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := fs.Glob(features.FS, "*.feature")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no features in ../features: %v", err)
+	}
+	return files
+}
+
+// TestStepsAgainstFake runs every feature through godog with the step
+// library against the in-process fake: strict, four scenarios at a time,
+// each scenario a subtest.
+func TestStepsAgainstFake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole suite")
+	}
+	cfg := newConfig(t, nil)
+	var out bytes.Buffer
+	st := godog.TestSuite{
+		Name:                "steps",
+		ScenarioInitializer: Initializer(cfg),
+		Options: &godog.Options{
+			Format: "progress", Output: &out, NoColors: true,
+			FS: features.FS, Paths: featureFiles(t),
+			Strict: true, Concurrency: 4, TestingT: t,
+		},
+	}.Run()
+	if st != 0 {
+		t.Fatalf("godog exit status %d\n%s", st, out.String())
+	}
+	if !strings.Contains(out.String(), "passed") {
+		t.Fatalf("no summary in godog's output:\n%s", out.String())
+	}
+}
+
+// loadHCL compiles the example HCL scenarios.
+func loadHCL(t *testing.T) *hclscenario.Set {
+	t.Helper()
+	set, diags := hclscenario.Options{FS: scenarios.FS, Prefix: "scenarios"}.Load(".")
+	if diags.HasErrors() {
+		t.Fatalf("HCL scenarios do not compile: %v", diags)
+	}
+	if len(set.Features()) == 0 {
+		t.Fatal("no HCL scenarios")
+	}
+	return set
+}
+
+// TestHCLScenariosAgainstFake runs the example HCL scenarios, compiled to
+// Gherkin, through the same step library.
+func TestHCLScenariosAgainstFake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the HCL scenarios")
+	}
+	set := loadHCL(t)
+	cfg := newConfig(t, nil)
+	var out bytes.Buffer
+	st := godog.TestSuite{
+		Name:                "hcl",
+		ScenarioInitializer: Initializer(cfg),
+		Options: &godog.Options{
+			Format: "progress", Output: &out, NoColors: true,
+			FeatureContents: set.Features(),
+			Strict:          true, Concurrency: 4, TestingT: t,
+		},
+	}.Run()
+	if st != 0 {
+		t.Fatalf("godog exit status %d\n%s", st, out.String())
+	}
+}
+
+// pickleSteps returns every step text of the features, outlines expanded.
+func pickleSteps(t *testing.T) map[string]string {
+	t.Helper()
+	steps := map[string]string{} // text → file
+	for _, f := range featureFiles(t) {
+		src, err := fs.ReadFile(features.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := &messages.Incrementing{}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), ids.NewId)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, p := range gherkin.Pickles(*doc, f, ids.NewId) {
+			for _, s := range p.Steps {
+				steps[s.Text] = f
+			}
+		}
+	}
+	return steps
+}
+
+// TestDefinitionsMatchFeatures checks that every step phrase of the
+// features and of the compiled HCL scenarios matches exactly one
+// definition, and that the table is well formed.
+func TestDefinitionsMatchFeatures(t *testing.T) {
+	defs := Definitions()
+	seen := map[string]bool{}
+	for _, d := range defs {
+		if d.Pattern == nil || d.Pattern.String() != d.Text {
+			t.Errorf("definition %q: Pattern and Text disagree", d.Text)
+		}
+		if !strings.HasPrefix(d.Text, "^") || !strings.HasSuffix(d.Text, "$") {
+			t.Errorf("definition %q is not anchored", d.Text)
+		}
+		if d.Doc == "" {
+			t.Errorf("definition %q has no Doc", d.Text)
+		}
+		if d.Kind != KindAction && d.Kind != KindCheck && d.Kind != KindState {
+			t.Errorf("definition %q: kind %q", d.Text, d.Kind)
+		}
+		if d.handler == nil {
+			t.Errorf("definition %q has no handler", d.Text)
+		}
+		if seen[d.Text] {
+			t.Errorf("definition %q appears twice", d.Text)
+		}
+		seen[d.Text] = true
+	}
+	used := map[string]int{}
+	match := func(where, text string) {
+		var hits []string
+		for _, d := range defs {
+			if d.Pattern.MatchString(text) {
+				hits = append(hits, d.Text)
+				used[d.Text]++
+			}
+		}
+		if len(hits) != 1 {
+			t.Errorf("%s: step %q matches %d definitions: %q", where, text, len(hits), hits)
+		}
+	}
+	texts := pickleSteps(t)
+	keys := make([]string, 0, len(texts))
+	for k := range texts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, text := range keys {
+		match(texts[text], text)
+	}
+	var hdefs []hclscenario.StepDef
+	for _, d := range defs {
+		hdefs = append(hdefs, hclscenario.StepDef{Pattern: d.Pattern, Text: d.Text})
+	}
+	set := loadHCL(t)
+	for _, d := range set.CheckSteps(hdefs) {
+		t.Errorf("HCL: %s", hclscenario.FormatDiagnostic(d))
+	}
+	for _, f := range set.Features() {
+		for _, p := range hclscenario.CheckGherkin(f.Name, f.Contents, hdefs) {
+			t.Errorf("HCL compiled: %s", p)
+		}
+	}
+	for _, d := range defs {
+		if used[d.Text] == 0 {
+			t.Logf("definition used by no feature (HCL or other front ends may use it): %s", d.Text)
+		}
+	}
+}
+
+// TestPatternsAcceptTheLanguage checks the phrase variants the HCL
+// language may produce beyond the features' own wording.
+func TestPatternsAcceptTheLanguage(t *testing.T) {
+	for _, text := range []string{
+		"users Guest1, Guest2 and Guest3 are registered",
+		"Guest1 sees their item \"My Car\" with:",
+		"Bob deletes their connection to Alice",
+		"Guest2's copy of \"My Car\" holds no value for slot \"vin\"",
+		"Bob's copy of \"My Car\" holds no value for slots \"a\", \"b\" and \"c\"",
+		"Alice shares slot \"vin\" of \"My Car\" with Bob with terms \"x\"",
+		"Alice shares \"My Car\" with Bob allowing on-sharing",
+		"Bob shares the \"My Car\" they received from Alice with Jane",
+		"Carol cannot delete Alice's item \"My Car\"",
+		"reading Alice's item \"My Car\" with their old token is refused with status 401",
+		"the share of \"My Car\" to Bob is gone for Bob",
+		"every keypair Alice made is RSA-4096 with public exponent 65537",
+	} {
+		n := 0
+		for _, d := range Definitions() {
+			if d.Pattern.MatchString(text) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%q matches %d definitions, want 1", text, n)
+		}
+	}
+	for _, text := range []string{
+		"alice is a registered user",
+		"Alice shares \"My Car\" with Bob allowing onsharing",
+		"reading Alice's item \"My Car\" with a token is refused with status 401",
+	} {
+		for _, d := range Definitions() {
+			if d.Pattern.MatchString(text) {
+				t.Errorf("%q matches %s, want no definition", text, d.Text)
+			}
+		}
+	}
+}
+
+// TestImportRule keeps the step library runnable against any target: it
+// must not depend on the fake Vault or the harness.
+func TestImportRule(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list gave %d packages, want the step library's dependencies", len(deps))
+	}
+	for _, p := range deps {
+		for _, banned := range []string{"github.com/vaultcheck/vaultcheck/fakevault", "github.com/vaultcheck/vaultcheck/harness"} {
+			if p == banned || strings.HasPrefix(p, banned+"/") {
+				t.Errorf("steps imports %s", p)
+			}
+		}
+	}
+	if !containsPath(deps, "github.com/vaultcheck/vaultcheck/internal/client") {
+		t.Errorf("dependency list lacks internal/client: %v", deps)
+	}
+}
+
+func containsPath(list []string, p string) bool {
+	for _, x := range list {
+		if path.Clean(x) == p {
+			return true
+		}
+	}
+	return false
+}

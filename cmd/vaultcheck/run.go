@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cucumber/godog"
+	"github.com/spf13/cobra"
+
+	"github.com/vaultcheck/vaultcheck/harness"
+	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
+	"github.com/vaultcheck/vaultcheck/steps"
+)
+
+func init() { subcommands = append(subcommands, newRunCmd) }
+
+// subscriptionKeyEnv names the environment variable that supplies
+// --subscription-key, so the key need not appear in shell history or ps.
+const subscriptionKeyEnv = "VAULTCHECK_SUBSCRIPTION_KEY"
+
+// runInitializer registers the steps of each scenario; nil means the step
+// library (steps.Initializer). Tests replace it with trivial steps.
+var runInitializer func(steps.Config) func(*godog.ScenarioContext)
+
+// runFrontEnds turns scenario files of other languages into features, by
+// extension; HCL scenarios run through the same steps as Gherkin.
+var runFrontEnds = map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.FrontEnd}
+
+func newRunCmd() *cobra.Command {
+	var o harness.Options
+	cmd := &cobra.Command{
+		Use:   "run [PATH[:LINE]...]",
+		Short: "Run the conformance features against the fake Vault or a live one",
+		Long: `run executes Gherkin conformance features against a target Vault and Keystore.
+
+Without PATH it runs the features built into vaultcheck, so it works from any folder. A PATH is a
+.feature file, a folder searched for them, or FILE:LINE for the scenario containing that line.
+
+The target is "inproc" (default): a fresh fake Vault and Keystore on a loopback port for this run.
+Or a base URL serving /vault and /keystore; --vault-url and --keystore-url override either. A URL
+target must answer an HTTP request within a few seconds or the run stops before it starts.
+
+Formats are godog's (progress, pretty, junit, cucumber, events), several at once separated by
+commas; FORMAT:FILE writes that report to FILE (its folders are created). One format may write to
+the console. pretty runs scenarios one at a time, since its output is scrambled otherwise.
+
+--tags takes a cucumber tag expression ("@smoke and not @slow", with and, or, not and parentheses)
+or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenario are an error.
+
+--keys fast hands out pre-generated, publicly known RSA-4096 test keys (quick; use it only with a
+throwaway vault); fresh generates every key (about a second of CPU each). The default is fast for
+inproc and fresh for URL targets.
+
+Undefined, ambiguous and pending steps fail the run (strict mode).
+
+Exit status: 0 every scenario passed; 1 the target failed a scenario; 2 bad usage, unreadable or
+malformed features, or a mistake in a scenario (an undefined step, a scenario error); 3 the harness
+broke or the run was interrupted.`,
+		Example: `  vaultcheck run
+  vaultcheck run --tags '@smoke and not @slow' --concurrency 2
+  vaultcheck run features/sharing.feature:17 --format pretty
+  vaultcheck run --format progress,junit:out/junit.xml,cucumber:out/cucumber.json
+  vaultcheck run --seed -1                          # random order; the seed is printed
+  VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com
+  vaultcheck run --vault-url http://localhost:3000 --keystore-url http://localhost:3001`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("subscription-key") {
+				o.SubscriptionKey = os.Getenv(subscriptionKeyEnv)
+			}
+			o.Paths = args
+			o.Output = cmd.OutOrStdout()
+			o.Log = cmd.ErrOrStderr()
+			o.Initializer = runInitializer
+			o.FrontEnds = runFrontEnds
+			o.SourceLine = hclscenario.SourceLine
+
+			parent := cmd.Context()
+			if parent == nil {
+				parent = context.Background()
+			}
+			// The first Ctrl-C (or SIGTERM from CI) cancels the scenarios'
+			// context; restoring the default handling then lets a second
+			// one kill a run that does not stop.
+			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
+
+			code, err := harness.Run(ctx, o)
+			switch {
+			case code == harness.ExitPassed:
+				return nil
+			case err == nil:
+				return silentExit(code)
+			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness):
+				return &exitError{code: code, err: err}
+			}
+			return &exitError{code: code, err: fmt.Errorf("run: %w", err)}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Target, "target", harness.TargetInproc, `"inproc" or the base URL of a server serving /vault and /keystore`)
+	f.StringVar(&o.VaultURL, "vault-url", "", "Vault API URL (default TARGET/vault)")
+	f.StringVar(&o.KeystoreURL, "keystore-url", "", "Keystore API URL (default TARGET/keystore)")
+	f.StringVar(&o.SubscriptionKey, "subscription-key", "", "Meeco subscription key sent to the target (default $"+subscriptionKeyEnv+")")
+	f.StringVar(&o.Format, "format", harness.DefaultFormat, "godog formats, comma-separated, FORMAT[:FILE]")
+	f.StringVar(&o.Tags, "tags", "", `select scenarios by tags: "@a and not @b" or "@a&&~@b"`)
+	f.IntVar(&o.Concurrency, "concurrency", 0, fmt.Sprintf("scenarios run at once; 0 = min(4, 2 x CPUs) = %d here", harness.DefaultConcurrency()))
+	f.Int64Var(&o.Seed, "seed", 0, "scenario order within each feature: 0 file order, -1 random (printed), N that seed")
+	f.BoolVar(&o.FailFast, "fail-fast", false, "stop at the first failing scenario (runs one scenario at a time)")
+	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
+	return cmd
+}

@@ -1,0 +1,38 @@
+Feature: Access control
+  A Vault must never let a user read or change what is not theirs. Carol is a registered user with
+  no connection to Alice or Bob: she must not see Alice's item, the share to Bob, or anyone's keys,
+  and a request without a valid token must be refused. Objects of other users answer 404, as if they
+  did not exist, so that their existence does not leak.
+
+  Background:
+    Given users Alice, Bob and Carol are registered
+    And Alice and Bob are connected
+    And Alice has a "vehicle" item "My Car" with:
+      | slot | value             |
+      | vin  | 5YJ3E1EA7KF317000 |
+    And Alice shares "My Car" with Bob
+
+  Scenario: A stranger cannot read the share
+    Then Carol cannot read the share of "My Car" to Bob
+    And Carol cannot read Alice's item "My Car"
+    And Carol cannot delete the share of "My Car" to Bob
+    And Carol has 0 incoming shares
+
+  Scenario: Bob can read the share but not Alice's own item
+    Then Bob cannot read Alice's item "My Car"
+    And Bob cannot update Alice's item "My Car"
+
+  Scenario Outline: Requests without a valid token are refused (<token>)
+    Then reading Alice's item "My Car" with <token> is refused with status 401
+    And reading the share of "My Car" as Bob with <token> is refused with status 401
+    And reading Alice's key encryption key with <token> is refused with status 401
+
+    Examples:
+      | token              |
+      | no token           |
+      | a malformed token  |
+      | a logged-out token |
+
+  Scenario: After logging out, the old token is refused
+    When Alice logs out
+    Then reading Alice's item "My Car" with her old token is refused with status 401

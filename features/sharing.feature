@@ -1,0 +1,62 @@
+Feature: Sharing an item, as Meeco's Connections and Sharing guide tells it
+  Alice has a car in her Vault. She creates Bob, connects to him, and shares the car. To share,
+  Alice's client makes a fresh data encryption key for this share, re-encrypts the item's slots with
+  it, and wraps the key with Bob's public key for the connection (RSA-OAEP with SHA-1, written as
+  "Rsa4096.<ciphertext>.QQUAAAAA"). Only Bob's connection private key opens it. Bob fetches the
+  share, unwraps the key with the private key from his Keystore, and decrypts.
+
+  Background:
+    Given Alice is a registered user
+    And Alice has a "vehicle" item "My Car" with:
+      | slot          | value             |
+      | model_make    | Tesla Model 3     |
+      | licence_plate | ABC-123           |
+      | vin           | 5YJ3E1EA7KF317000 |
+
+  @smoke @guide
+  Scenario: Alice shares her car with Bob and Bob reads it
+    # meeco users:create -p supersecretpassword > .bob.yaml
+    Given Bob registers with password "supersecretpassword"
+    # meeco connections:create-config --from .alice.yaml --to .bob.yaml > .connection_config.yaml
+    # meeco connections:create -c .connection_config.yaml > .connection.yaml
+    And Alice and Bob are connected
+    # meeco shares:create-config ... and meeco shares:create -c .share_config.yaml
+    When Alice shares "My Car" with Bob
+    Then the share of "My Car" to Bob has an encrypted DEK of the form "Rsa4096.<...>.QQUAAAAA"
+    And the share of "My Car" to Bob is "acceptance_not_required"
+    # meeco shares:get-incoming -a .bob.yaml <SHARE_ID>
+    And Bob sees the share of "My Car" from Alice with:
+      | slot          | value             |
+      | model_make    | Tesla Model 3     |
+      | licence_plate | ABC-123           |
+      | vin           | 5YJ3E1EA7KF317000 |
+    # meeco shares:list -a .bob.yaml, and -t outgoing -a .alice.yaml
+    And Bob has 1 incoming share
+    And Alice has 1 outgoing share
+    # meeco shares:delete -a .alice.yaml <SHARE_ID>
+    When Alice deletes the share of "My Car" to Bob
+    Then the share of "My Car" to Bob is gone for Alice and Bob
+
+  Scenario: The shared key opens with Bob's connection key and no other key
+    Given users Bob and Carol are registered
+    And Alice and Bob are connected
+    And Alice and Carol are connected
+    When Alice shares "My Car" with Bob
+    Then the encrypted DEK of the share of "My Car" to Bob opens with Bob's connection key only
+    And the slot values of the share of "My Car" to Bob decrypt with the share's key only
+
+  Scenario: Sharing one slot shares nothing else
+    Given Bob is a registered user
+    And Alice and Bob are connected
+    When Alice shares slot "vin" of "My Car" with Bob
+    Then Bob sees the share of "My Car" from Alice with:
+      | slot | value             |
+      | vin  | 5YJ3E1EA7KF317000 |
+    And Bob's copy of "My Car" holds no value for slots "model_make" and "licence_plate"
+
+  Scenario: Every shared value carries a verification hash that Bob checks
+    Given Bob is a registered user
+    And Alice and Bob are connected
+    When Alice shares "My Car" with Bob
+    Then every slot of the share of "My Car" to Bob has a value verification hash that verifies
+    And a tampered copy of the share of "My Car" to Bob is rejected

@@ -1,0 +1,422 @@
+package hclscenario
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cucumber/godog"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Ext is the extension of HCL scenario files.
+const Ext = ".hcl"
+
+// ErrInvalid is the kind of every error about a scenario file that does
+// not load or check (errors.Is(err, ErrInvalid)).
+var ErrInvalid = errors.New("invalid HCL scenario")
+
+// Options say where scenario files are read from and what their
+// variables are. The zero value reads from the operating system.
+type Options struct {
+	// FS, when set, is where paths, and the files that file() reads, are
+	// looked up; paths are then slash-separated and relative to its root.
+	FS fs.FS
+	// Prefix is put before FS paths in every name shown (diagnostics and
+	// Feature names), e.g. "scenarios" for the embedded examples.
+	Prefix string
+	// Vars override variable defaults, as `--var name=value` does.
+	Vars map[string]string
+	// LookupEnv reads environment variables for env(); nil means
+	// os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// Set is a loaded set of scenario files: the Gherkin features they compile
+// to, and what is needed to point back at the HCL source.
+type Set struct {
+	files    map[string]*hcl.File
+	features []godog.Feature
+	sources  map[string]map[int]hcl.Range
+}
+
+// Features returns one godog feature per file, named by the file's path
+// (the Feature's title is the same path), to run through godog's
+// Options.FeatureContents. It is empty when loading reported errors.
+func (s *Set) Features() []godog.Feature { return slices.Clone(s.features) }
+
+// Files returns the parsed files by name, for WriteDiagnostics.
+func (s *Set) Files() map[string]*hcl.File { return s.files }
+
+// Source returns the HCL range that line (1-based) of the named compiled
+// feature comes from: the attribute or block of a step, the slot of a table
+// row, the scenario block of a Scenario line.
+func (s *Set) Source(feature string, line int) (hcl.Range, bool) {
+	r, ok := s.sources[feature][line]
+	return r, ok
+}
+
+// Load reads .hcl files, and the .hcl files anywhere inside folders, from
+// the operating system. Every error of every file is reported: the Set has
+// features only when the diagnostics hold no error. The Set is never nil,
+// so that its Files can render the diagnostics.
+func Load(paths ...string) (*Set, hcl.Diagnostics) { return Options{}.Load(paths...) }
+
+// Load is the package-level Load with these options.
+func (o Options) Load(paths ...string) (*Set, hcl.Diagnostics) {
+	set := newSet()
+	var diags hcl.Diagnostics
+	used := map[string]bool{}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		files, err := o.expand(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()})
+			continue
+		}
+		for _, fp := range files {
+			if seen[fp] {
+				continue
+			}
+			seen[fp] = true
+			src, err := o.read(fp)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: fmt.Sprintf("%s: %v", o.display(fp), unwrapPath(err))})
+				continue
+			}
+			diags = append(diags, o.compile(set, fp, src, used)...)
+		}
+	}
+	diags = append(diags, o.unusedVars(used)...)
+	return set, finish(diags)
+}
+
+// Compile checks and compiles one file held in memory. name is its path
+// (relative to FS when FS is set); file() reads relative to it.
+func (o Options) Compile(name string, src []byte) (*Set, hcl.Diagnostics) {
+	set := newSet()
+	used := map[string]bool{}
+	diags := o.compile(set, name, src, used)
+	diags = append(diags, o.unusedVars(used)...)
+	return set, finish(diags)
+}
+
+// Compile checks and compiles one file held in memory, reading what
+// file() names from the operating system; see Options.Compile.
+func Compile(name string, src []byte) (*Set, hcl.Diagnostics) { return Options{}.Compile(name, src) }
+
+// FrontEnd adapts Compile to the harness's front-end signature: the
+// features of one file, or an *Error listing every problem.
+func (o Options) FrontEnd() func(path string, src []byte) ([]godog.Feature, error) {
+	return func(path string, src []byte) ([]godog.Feature, error) {
+		set, diags := o.Compile(path, src)
+		if diags.HasErrors() {
+			return nil, &Error{Diags: diags, Files: set.Files()}
+		}
+		return set.Features(), nil
+	}
+}
+
+// FrontEnd compiles one file read from the operating system; see
+// Options.FrontEnd.
+func FrontEnd(path string, src []byte) ([]godog.Feature, error) {
+	return Options{}.FrontEnd()(path, src)
+}
+
+func newSet() *Set {
+	return &Set{files: map[string]*hcl.File{}, sources: map[string]map[int]hcl.Range{}}
+}
+
+func (o Options) display(p string) string {
+	if o.FS != nil && o.Prefix != "" {
+		return path.Join(o.Prefix, p)
+	}
+	return p
+}
+
+func (o Options) expand(p string) ([]string, error) {
+	var (
+		fi  fs.FileInfo
+		err error
+	)
+	if o.FS != nil {
+		p = path.Clean(strings.TrimPrefix(filepath.ToSlash(p), "/"))
+		fi, err = fs.Stat(o.FS, p)
+	} else {
+		p = filepath.Clean(p)
+		fi, err = os.Stat(p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", o.display(p), unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		if !strings.EqualFold(filepath.Ext(p), Ext) {
+			return nil, fmt.Errorf("%s: not an HCL scenario file (want %s)", o.display(p), Ext)
+		}
+		return []string{p}, nil
+	}
+	// Folders are walked whole, hidden folders (.git and the like) left
+	// out, as the harness walks them for features.
+	var out []string
+	visit := func(q string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if q != p && strings.HasPrefix(e.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.EqualFold(filepath.Ext(e.Name()), Ext) {
+			out = append(out, q)
+		}
+		return nil
+	}
+	if o.FS != nil {
+		err = fs.WalkDir(o.FS, p, visit)
+	} else {
+		err = filepath.WalkDir(p, visit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", o.display(p), unwrapPath(err))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: folder holds no %s files", o.display(p), Ext)
+	}
+	return out, nil
+}
+
+func (o Options) read(p string) ([]byte, error) {
+	if o.FS != nil {
+		return fs.ReadFile(o.FS, p)
+	}
+	return os.ReadFile(p)
+}
+
+func (o Options) unusedVars(used map[string]bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var names []string
+	for n := range o.Vars {
+		if !used[n] {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown variable",
+			Detail: fmt.Sprintf("--var %s: no scenario file declares a variable named %q.", n, n)})
+	}
+	return diags
+}
+
+// internalError is the summary of a diagnostic that reports a bug here
+// rather than in the file; the fuzz target fails on it.
+const internalError = "Internal error"
+
+// compile loads, checks and compiles one file into set. A panic (a bug,
+// in this package or a library) becomes a diagnostic: loading a file must
+// never crash the program that loads it.
+func (o Options) compile(set *Set, p string, src []byte, used map[string]bool) (diags hcl.Diagnostics) {
+	name := o.display(p)
+	defer func() {
+		if r := recover(); r != nil {
+			delete(set.sources, name)
+			set.features = slices.DeleteFunc(set.features, func(f godog.Feature) bool { return f.Name == name })
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: internalError,
+				Detail: fmt.Sprintf("%s: vaultcheck failed while checking this file (%v); please report it.", name, r)})
+		}
+	}()
+	dir := filepath.Dir(p)
+	if o.FS != nil {
+		dir = path.Dir(p)
+	}
+	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if file != nil {
+		set.files[name] = file
+	}
+	if diags.HasErrors() {
+		// The rest would only repeat the syntax error in other words.
+		return diags
+	}
+	lookup := o.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	f := &srcFile{name: name}
+	f.ctx = &hcl.EvalContext{Functions: functions(o.FS, dir, lookup)}
+	d := &decoder{f: f, diags: diags}
+	content, cdiags := file.Body.Content(fileSchema())
+	d.diags = append(d.diags, cdiags...)
+	d.loadVariables(content.Blocks, o.Vars, used)
+	if len(f.vars) > 0 {
+		f.ctx.Variables = map[string]cty.Value{"var": cty.ObjectVal(f.vars)}
+	} else {
+		f.ctx.Variables = map[string]cty.Value{"var": cty.EmptyObjectVal}
+	}
+	if a := content.Attributes["description"]; a != nil {
+		f.description, _ = d.text(a)
+	}
+	if a := content.Attributes["tags"]; a != nil {
+		f.tags, _ = d.tags(a)
+	}
+	d.declare(content)
+	d.decodeAll()
+	d.link()
+	for _, s := range d.scopes() {
+		d.sortScope(s)
+	}
+	if len(f.scenarios) == 0 {
+		start := hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}
+		detail := "The file declares no scenario block, so it would run nothing."
+		if len(f.bg.blocks) > 0 {
+			detail = "Blocks outside a scenario run before each scenario of the file, but the file declares no scenario block."
+		}
+		d.add(hcl.DiagError, start, "No scenario", detail)
+	}
+	var bgSteps []step
+	scSteps := make([][]step, len(f.scenarios))
+	if !f.bg.cyclic {
+		st := newState(d)
+		st.report, st.emit = true, true
+		st.run(f.bg)
+		bgSteps = st.steps
+		for i, sc := range f.scenarios {
+			if sc.scope.cyclic {
+				continue
+			}
+			st := newState(d)
+			st.run(f.bg)
+			st.report, st.emit, st.steps = true, true, nil
+			st.run(sc.scope)
+			scSteps[i] = st.steps
+		}
+	}
+	diags = d.diags
+	if diags.HasErrors() {
+		return diags
+	}
+	text, src2 := compileFile(f, bgSteps, scSteps)
+	set.features = append(set.features, godog.Feature{Name: name, Contents: []byte(text)})
+	set.sources[name] = src2
+	return diags
+}
+
+// finish removes repeated diagnostics and sorts them by file and position,
+// so that a file reads from top to bottom.
+func finish(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		k := FormatDiagnostic(d)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		default:
+			return a.Start.Byte < b.Start.Byte
+		}
+	})
+	return out
+}
+
+// FormatDiagnostic renders one diagnostic on one line, in the project's
+// shape: "file:line:col: summary: detail".
+func FormatDiagnostic(d *hcl.Diagnostic) string {
+	var b strings.Builder
+	if d.Subject != nil {
+		fmt.Fprintf(&b, "%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+	}
+	if d.Severity == hcl.DiagWarning {
+		b.WriteString("warning: ")
+	}
+	b.WriteString(d.Summary)
+	if d.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(strings.Fields(d.Detail), " "))
+	}
+	return b.String()
+}
+
+// WriteDiagnostics writes every diagnostic, sorted by position, with the
+// source excerpt it refers to. Values of expressions are never shown (they
+// may come from env() and hold secrets).
+func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	clean := make(hcl.Diagnostics, 0, len(diags))
+	for _, d := range finish(diags) {
+		c := *d
+		c.Expression, c.EvalContext = nil, nil
+		clean = append(clean, &c)
+	}
+	return hcl.NewDiagnosticTextWriter(w, files, 100, color).WriteDiagnostics(clean)
+}
+
+// Error is the error of a scenario file that does not check: every
+// diagnostic, one per line.
+type Error struct {
+	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
+}
+
+func (e *Error) Error() string {
+	var lines []string
+	for _, d := range finish(e.Diags) {
+		if d.Severity == hcl.DiagError {
+			lines = append(lines, FormatDiagnostic(d))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+var sourceCommentRe = regexp.MustCompile(`^\s*# (.+):(\d+)$`)
+
+// SourceLine returns the HCL file and line that line (1-based) of compiled
+// Gherkin text comes from, using the "# file:line" comments the compiler
+// writes before each scenario and before the steps of each block. It lets
+// a caller that holds only the feature text report positions in the HCL.
+func SourceLine(contents []byte, line int) (string, int, bool) {
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(contents))
+	sc.Buffer(make([]byte, 0, 64*1024), len(contents)+1)
+	for sc.Scan() && len(lines) < line {
+		lines = append(lines, sc.Text())
+	}
+	if line < 1 || line > len(lines) {
+		return "", 0, false
+	}
+	for i := line - 1; i >= 0; i-- {
+		if m := sourceCommentRe.FindStringSubmatch(lines[i]); m != nil {
+			n, err := strconv.Atoi(m[2])
+			if err != nil {
+				return "", 0, false
+			}
+			return m[1], n, true
+		}
+	}
+	return "", 0, false
+}

@@ -1,0 +1,23 @@
+user "alice" {}
+user "bob" {}
+connection "alice_bob" {
+  from = user.alice
+  to   = user.bob
+}
+item "car" {
+  owner    = user.alice
+  template = "vehicle"
+  label    = "My Car"
+  slots    = { vin = "5YJ3E1EA7KF317000", model_make = "Tesla" }
+}
+scenario "accepting nothing" {
+  share "s" {
+    item   = item.car
+    to     = user.bob
+    accept = true
+  }
+  share "t" {
+    item = item.car
+    to   = user.alice
+  }
+}

@@ -1,0 +1,10 @@
+user "alice" {}
+user "bob" {}
+scenario "missing" {
+  item "car" {
+    template = "vehicle"
+  }
+  connection "c" {
+    from = user.alice
+  }
+}

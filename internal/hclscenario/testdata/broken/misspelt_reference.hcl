@@ -1,0 +1,18 @@
+user "alice" {}
+user "bob" {}
+connection "alice_bob" {
+  from = user.alice
+  to   = user.bob
+}
+item "car" {
+  owner    = user.alice
+  template = "vehicle"
+  label    = "My Car"
+  slots    = { vin = "5YJ3E1EA7KF317000", model_make = "Tesla" }
+}
+scenario "misspelt" {
+  share "s" {
+    item = item.cra
+    to   = user.bbo
+  }
+}

@@ -1,0 +1,22 @@
+user "alice" {}
+user "bob" {}
+connection "alice_bob" {
+  from = user.alice
+  to   = user.bob
+}
+item "car" {
+  owner    = user.alice
+  template = "vehicle"
+  label    = "My Car"
+  slots    = { vin = "5YJ3E1EA7KF317000", model_make = "Tesla" }
+}
+scenario "values where references go" {
+  share "s" {
+    item = "car"
+    to   = lower("bob")
+  }
+  share "t" {
+    item = item.car.label
+    to   = user.bob
+  }
+}

@@ -1,0 +1,5 @@
+scenario "broken" {
+  user "alice" {
+    name = "Alice
+  }
+}

@@ -1,0 +1,2 @@
+scenario "broken" {
+  user "alice" {}

@@ -1,0 +1,24 @@
+# Compiled by vaultcheck from scenarios/connections.hcl; edit that file, not this text.
+Feature: scenarios/connections.hcl
+
+  Background:
+    # scenarios/connections.hcl:3
+    Given users Alice and Bob are registered
+
+  # scenarios/connections.hcl:6
+  Scenario: Alice invites Bob and Bob accepts
+    # scenarios/connections.hcl:7
+    When Alice invites Bob to connect as "Bob"
+    And Bob accepts Alice's invitation as "Alice"
+    # scenarios/connections.hcl:12
+    Then Alice has 1 connection
+    And Bob has 1 connection
+
+  # scenarios/connections.hcl:18
+  Scenario: Either side can delete the connection
+    # scenarios/connections.hcl:19
+    Given Alice and Bob are connected
+    # scenarios/connections.hcl:23
+    When Bob deletes his connection to Alice
+    # scenarios/connections.hcl:27
+    Then Bob has 0 connections

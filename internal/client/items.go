@@ -16,6 +16,10 @@ type TemplateQuery struct {
 	Scheme         string // by_classification[scheme]
 	Classification string // by_classification[name]
 	Like           string
+	// NextPageAfter and PerPage page through the list (the CLI's --all
+	// follows meta.next_page_exists); zero values are not sent.
+	NextPageAfter string
+	PerPage       int
 }
 
 // ListTemplates lists item templates (GET /item_templates).
@@ -29,6 +33,12 @@ func (c *Client) ListTemplates(ctx context.Context, auth *AuthData, q TemplateQu
 	}
 	if q.Like != "" {
 		v.Set("like", q.Like)
+	}
+	if q.NextPageAfter != "" {
+		v.Set("next_page_after", q.NextPageAfter)
+	}
+	if q.PerPage > 0 {
+		v.Set("per_page", strconv.Itoa(q.PerPage))
 	}
 	var out meeco.ItemTemplatesResponse
 	if _, err := c.call(ctx, auth, "list templates", Vault, HFull, "GET", meeco.VItemTemplates, v, nil, &out); err != nil {

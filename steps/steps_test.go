@@ -15,7 +15,6 @@ import (
 	"time"
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
-	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
@@ -58,32 +57,6 @@ func featureFiles(t *testing.T) []string {
 	return files
 }
 
-// TestStepsAgainstFake runs every feature through godog with the step
-// library against the in-process fake: strict, four scenarios at a time,
-// each scenario a subtest.
-func TestStepsAgainstFake(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the whole suite")
-	}
-	cfg := newConfig(t, nil)
-	var out bytes.Buffer
-	st := godog.TestSuite{
-		Name:                "steps",
-		ScenarioInitializer: Initializer(cfg),
-		Options: &godog.Options{
-			Format: "progress", Output: &out, NoColors: true,
-			FS: features.FS, Paths: featureFiles(t),
-			Strict: true, Concurrency: 4, TestingT: t,
-		},
-	}.Run()
-	if st != 0 {
-		t.Fatalf("godog exit status %d\n%s", st, out.String())
-	}
-	if !strings.Contains(out.String(), "passed") {
-		t.Fatalf("no summary in godog's output:\n%s", out.String())
-	}
-}
-
 // loadHCL compiles the example HCL scenarios.
 func loadHCL(t *testing.T) *hclscenario.Set {
 	t.Helper()
@@ -95,29 +68,6 @@ func loadHCL(t *testing.T) *hclscenario.Set {
 		t.Fatal("no HCL scenarios")
 	}
 	return set
-}
-
-// TestHCLScenariosAgainstFake runs the example HCL scenarios, compiled to
-// Gherkin, through the same step library.
-func TestHCLScenariosAgainstFake(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the HCL scenarios")
-	}
-	set := loadHCL(t)
-	cfg := newConfig(t, nil)
-	var out bytes.Buffer
-	st := godog.TestSuite{
-		Name:                "hcl",
-		ScenarioInitializer: Initializer(cfg),
-		Options: &godog.Options{
-			Format: "progress", Output: &out, NoColors: true,
-			FeatureContents: set.Features(),
-			Strict:          true, Concurrency: 4, TestingT: t,
-		},
-	}.Run()
-	if st != 0 {
-		t.Fatalf("godog exit status %d\n%s", st, out.String())
-	}
 }
 
 // pickleSteps returns every step text of the features, outlines expanded.

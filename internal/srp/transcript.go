@@ -12,9 +12,9 @@ import (
 // the private exponents and the session key, so it exists only to write test
 // vectors and must never be logged.
 type Transcript struct {
-	SaltHex, SmallAHex, SmallBHex            string
+	SaltHex, SmallAHex, SmallBHex             string
 	VerifierHex, AHex, BHex, KHex, UHex, SHex string
-	SessionKeyHex, M1Hex, M2Hex              string
+	SessionKeyHex, M1Hex, M2Hex               string
 }
 
 // Exchange runs a whole login between a Client and a Server with the given

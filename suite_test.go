@@ -1,4 +1,4 @@
-package features_test
+package vaultcheck_test
 
 import (
 	"bytes"
@@ -9,8 +9,9 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/vaultcheck/vaultcheck/features"
+	"github.com/vaultcheck/vaultcheck"
 	"github.com/vaultcheck/vaultcheck/harness"
+	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
@@ -20,18 +21,24 @@ import (
 // and under it one subtest per scenario, named by godog after the scenario
 // (outline rows by their substituted title). So
 //
-//	go test ./features -run 'TestFeatures/Sharing'
-//	go test ./features -run 'TestFeatures/Sharing/Alice_shares_her_car'
+//	go test . -run 'TestFeatures/Sharing'
+//	go test . -run 'TestFeatures/Sharing/Alice_shares_her_car'
 //
-// run one feature or one scenario. Features run one after another (godog
-// keeps process-wide state); the scenarios of each run four at a time.
-func TestFeatures(t *testing.T) {
-	files, err := fs.Glob(features.FS, "*.feature")
+// run one feature or one scenario. Files run one after another (godog keeps
+// process-wide state); the scenarios of each run four at a time.
+func TestFeatures(t *testing.T) { runSuite(t, "features/*.feature") }
+
+// TestScenarios does the same for the HCL scenarios, compiled to Gherkin
+// and run through the same steps: go test . -run 'TestScenarios/Onsharing'.
+func TestScenarios(t *testing.T) { runSuite(t, "scenarios/*.hcl") }
+
+func runSuite(t *testing.T, pattern string) {
+	files, err := fs.Glob(vaultcheck.Suite, pattern)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatal("no embedded features")
+		t.Fatalf("no embedded files match %s", pattern)
 	}
 	seen := map[string]string{}
 	for _, file := range files {
@@ -43,8 +50,10 @@ func TestFeatures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var out, log bytes.Buffer
 			code, err := harness.Run(context.Background(), harness.Options{
-				FS:          features.FS,
+				FS:          vaultcheck.Suite,
 				Paths:       []string{file},
+				FrontEnds:   map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.FrontEnd},
+				SourceLine:  hclscenario.SourceLine,
 				Concurrency: 4,
 				Keys:        "fast",
 				Format:      "progress",
@@ -60,9 +69,9 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
-// subtestName turns "share_lifecycle.feature" into "ShareLifecycle".
+// subtestName turns "features/share_lifecycle.feature" into "ShareLifecycle".
 func subtestName(file string) string {
-	base := strings.TrimSuffix(path.Base(file), ".feature")
+	base := strings.TrimSuffix(path.Base(file), path.Ext(file))
 	var b strings.Builder
 	upper := true
 	for _, r := range base {

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the server's log writer and the
+// test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs `vaultcheck serve` on a free loopback port until the test
+// ends and returns its base URL, read from the .environment.yaml it prints.
+func startServe(t *testing.T, args ...string) (base string, log *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	log = &lockedBuffer{}
+	root := newRootCmd()
+	root.SetArgs(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
+	root.SetOut(pw)
+	root.SetErr(log)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("serve did not stop after its context was cancelled")
+		}
+	})
+	urlRe := regexp.MustCompile(`url: (http://127\.0\.0\.1:\d+)/vault`)
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := urlRe.FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" {
+		t.Fatalf("serve printed no vault URL; log:\n%s", log.String())
+	}
+	return base, log
+}
+
+// TestServeAndRunByURL runs the whole embedded suite (features and HCL
+// scenarios) against `vaultcheck serve` reached by URL, as a vendor runs it
+// against a live Vault.
+func TestServeAndRunByURL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole suite")
+	}
+	base, log := startServe(t, "--subscription-key", "serve-test-key")
+	code, out, errOut := runMain(t, "run", "--target", base, "--keys", "fast", "--subscription-key", "serve-test-key")
+	if code != exitOK {
+		t.Fatalf("run --target %s: exit %d\n%s%s", base, code, out, errOut)
+	}
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(out)
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Fatalf("want every scenario passed, got summary %q", m)
+	}
+	logs := log.String()
+	if !strings.Contains(logs, "status=201") || !strings.Contains(logs, "/vault/items") {
+		t.Errorf("serve logged no requests:\n%.2000s", logs)
+	}
+	for _, secret := range []string{"serve-test-key", "Aes256Gcm.", "Rsa4096.", "BEGIN RSA PRIVATE KEY", "srp_"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("serve's log contains %q", secret)
+		}
+	}
+}
+
+// TestServeRequiresSubscriptionKey checks that a configured key is enforced:
+// a run without it is refused by the target (a failed run, not a pass).
+func TestServeRequiresSubscriptionKey(t *testing.T) {
+	base, _ := startServe(t, "--subscription-key", "the-right-key")
+	code, out, _ := runMain(t, "run", "--target", base, "--keys", "fast", "--subscription-key", "a-wrong-key", "--tags", "@smoke")
+	if code != exitFailed || !strings.Contains(out, "subscription_key_invalid") {
+		t.Fatalf("run with a wrong subscription key: exit %d, want 1 with the Vault's subscription_key_invalid\n%s", code, out)
+	}
+}
+
+func TestServeBadAddress(t *testing.T) {
+	code, _, errOut := runMain(t, "serve", "--addr", "256.0.0.1:99999")
+	if code != exitUsage || !strings.Contains(errOut, "serve:") {
+		t.Fatalf("exit %d, stderr %q; want 2 and a serve: message", code, errOut)
+	}
+}

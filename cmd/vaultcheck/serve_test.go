@@ -113,3 +113,10 @@ func TestServeBadAddress(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 2 and a serve: message", code, errOut)
 	}
 }
+
+func TestStepsPrintsTheCatalog(t *testing.T) {
+	code, out, _ := runMain(t, "steps")
+	if code != exitOK || !strings.HasPrefix(out, "# Step catalog") || !strings.Contains(out, "`<Name> is a registered user`") {
+		t.Fatalf("exit %d, output %.300q", code, out)
+	}
+}

@@ -123,11 +123,7 @@ func (w *World) CheckCannotAccessShare(ctx context.Context, actor, verb, label, 
 	if err != nil {
 		return err
 	}
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,7 @@ func (w *World) CheckEncryptedDEKForm(ctx context.Context, label, recipient, for
 	if !ok || strings.Contains(suffix, "<...>") {
 		return scenarioErrorf("the form %q must hold \"<...>\" exactly once, where the ciphertext goes", form)
 	}
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	ru, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
@@ -70,11 +66,7 @@ func (w *World) CheckShareState(ctx context.Context, label, recipient, state str
 	if !st.Valid() {
 		return scenarioErrorf("%q is not a share state (acceptance_not_required, acceptance_required, accepted, rejected)", state)
 	}
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	ru, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
@@ -337,11 +329,7 @@ func (w *World) CheckShareKeyOnly(ctx context.Context, label, recipient, keyOwne
 // opens with the share's DEK to the owner's value, and with no other key
 // of the scenario (the owner's DEK above all).
 func (w *World) CheckSlotsShareKeyOnly(ctx context.Context, label, recipient string) error {
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
@@ -420,11 +408,7 @@ func (w *World) CheckNoValueFor(ctx context.Context, recipient, label string, sl
 // verification key that opens with the share's DEK to 64 bytes, and a
 // lowercase hex HMAC-SHA256 hash under that key that matches the value.
 func (w *World) CheckVerificationHashes(ctx context.Context, label, recipient string) error {
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
@@ -467,11 +451,7 @@ func (w *World) CheckVerificationHashes(ctx context.Context, label, recipient st
 // the wrapped DEK fails RSA-OAEP, and a changed hash or value fails the
 // HMAC check.
 func (w *World) CheckTamperedShare(ctx context.Context, label, recipient string) error {
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
@@ -625,11 +605,7 @@ func (w *World) CheckTask(ctx context.Context, owner, label string) error {
 // reads an encrypted DEK other than the one the share was created with,
 // and it opens (with the recipient's key) to another DEK.
 func (w *World) CheckNewEncryptedDEK(ctx context.Context, label, recipient string) error {
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}

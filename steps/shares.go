@@ -235,11 +235,7 @@ func (w *World) DeleteShare(ctx context.Context, by, label, recipient string) er
 	if err != nil {
 		return err
 	}
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	s, err := w.liveShare(label, ru, nil)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}

@@ -447,6 +447,20 @@ func (w *World) liveShare(label string, recipient, sender *user) (*share, error)
 	return s, nil
 }
 
+// liveShareTo is liveShare for a recipient named in a step: the share of
+// the item labelled label to that user, from any sender.
+func (w *World) liveShareTo(label, recipient string) (*user, *share, error) {
+	ru, err := w.user(recipient)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := w.liveShare(label, ru, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ru, s, nil
+}
+
 type keypairInfo struct {
 	owner *user
 	id    string

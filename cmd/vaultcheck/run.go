@@ -37,8 +37,10 @@ func newRunCmd() *cobra.Command {
 		Short: "Run the conformance features against the fake Vault or a live one",
 		Long: `run executes Gherkin conformance features against a target Vault and Keystore.
 
-Without PATH it runs the features built into vaultcheck, so it works from any folder. A PATH is a
-.feature file, a folder searched for them, or FILE:LINE for the scenario containing that line.
+Without PATH it runs the suite built into vaultcheck (features/*.feature and scenarios/*.hcl), so
+it works from any folder. A PATH is a .feature or .hcl file, a folder searched for them, or
+FILE.feature:LINE for the scenario containing that line. HCL scenarios are checked first and
+compiled to Gherkin that runs through the same steps.
 
 The target is "inproc" (default): a fresh fake Vault and Keystore on a loopback port for this run.
 Or a base URL serving /vault and /keystore; --vault-url and --keystore-url override either. A URL
@@ -63,6 +65,7 @@ broke or the run was interrupted.`,
 		Example: `  vaultcheck run
   vaultcheck run --tags '@smoke and not @slow' --concurrency 2
   vaultcheck run features/sharing.feature:17 --format pretty
+  vaultcheck run scenarios/ my-scenario.hcl
   vaultcheck run --format progress,junit:out/junit.xml,cucumber:out/cucumber.json
   vaultcheck run --seed -1                          # random order; the seed is printed
   VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com

@@ -147,7 +147,13 @@ func (c *opCounter) add(entries []ledger.Entry) {
 			continue
 		}
 		c.counts[kind]++
-		if e.Checkable() && kind != kKeypair {
+		switch {
+		case !e.Checkable() || kind == kKeypair:
+		case kind == kRSAPublic:
+			// Re-verifying an RSA wrap decrypts it with the
+			// recipient's private key, which the scenario holds.
+			c.counts[kRSAPrivate]++
+		default:
 			c.counts[kind]++ // re-verified when the scenario ends
 		}
 	}

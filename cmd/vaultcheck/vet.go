@@ -179,6 +179,9 @@ func runVet(out io.Writer, paths []string, vars map[string]string, defs []hclsce
 		}
 		for _, d := range diags {
 			f := vetFinding{text: hclscenario.FormatDiagnostic(d)}
+			if x := hclscenario.Excerpt(set.Files(), d.Subject); x != "" && !excerpts {
+				f.text += "\n" + x
+			}
 			if d.Subject != nil {
 				f.file, f.line, f.col = d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column
 			}

@@ -38,6 +38,10 @@ func TestBrokenGolden(t *testing.T) {
 				}
 				b.WriteString(FormatDiagnostic(d))
 				b.WriteByte('\n')
+				if x := Excerpt(set.Files(), d.Subject); x != "" {
+					b.WriteString(x)
+					b.WriteByte('\n')
+				}
 			}
 			golden(t, strings.TrimSuffix(path, ".hcl")+".diag", []byte(b.String()))
 

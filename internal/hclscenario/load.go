@@ -385,9 +385,51 @@ func (e *Error) Error() string {
 	for _, d := range finish(e.Diags) {
 		if d.Severity == hcl.DiagError {
 			lines = append(lines, FormatDiagnostic(d))
+			if x := Excerpt(e.Files, d.Subject); x != "" {
+				lines = append(lines, x)
+			}
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Excerpt shows the source line a diagnostic points at, with the range
+// underlined, indented under the diagnostic's one-line form:
+//
+//	15 |     item = item.cra
+//	   |            ^^^^^^^^
+//
+// It shows what the user wrote, never an evaluated value. It returns ""
+// when the file or line is not known.
+func Excerpt(files map[string]*hcl.File, rng *hcl.Range) string {
+	if rng == nil || files[rng.Filename] == nil {
+		return ""
+	}
+	lines := strings.Split(string(files[rng.Filename].Bytes), "\n")
+	if rng.Start.Line < 1 || rng.Start.Line > len(lines) {
+		return ""
+	}
+	src := strings.TrimRight(lines[rng.Start.Line-1], "\r")
+	num := fmt.Sprintf("%6d | ", rng.Start.Line)
+	width := 1
+	if rng.End.Line == rng.Start.Line && rng.End.Column > rng.Start.Column {
+		width = rng.End.Column - rng.Start.Column
+	}
+	pad := ""
+	if rng.Start.Column > 1 {
+		prefix := []rune(src)
+		if n := rng.Start.Column - 1; n < len(prefix) {
+			prefix = prefix[:n]
+		}
+		// Keep tabs, so the caret lines up under tab-indented source.
+		pad = strings.Map(func(r rune) rune {
+			if r == '\t' {
+				return '\t'
+			}
+			return ' '
+		}, string(prefix))
+	}
+	return num + src + "\n" + strings.Repeat(" ", len(num)-2) + "| " + pad + strings.Repeat("^", width)
 }
 
 // Is makes errors.Is(err, ErrInvalid) true.

@@ -373,10 +373,18 @@ scenario "s" {
 	if !diags.HasErrors() {
 		t.Fatal("no error")
 	}
+	for _, d := range diags {
+		if strings.Contains(FormatDiagnostic(d), secret) || strings.Contains(Excerpt(set.Files(), d.Subject), secret) {
+			t.Errorf("FormatDiagnostic or Excerpt shows the secret: %s", FormatDiagnostic(d))
+		}
+	}
+	if err := (&Error{Diags: diags, Files: set.Files()}).Error(); strings.Contains(err, secret) || !strings.Contains(err, "var.pw * 2") {
+		t.Errorf("Error() must show the source line, never the value:\n%s", err)
+	}
 	var raw strings.Builder
 	hcl.NewDiagnosticTextWriter(&raw, set.Files(), 100, false).WriteDiagnostics(diags)
 	if !strings.Contains(raw.String(), secret) {
-		t.Skip("hcl's writer no longer prints values; nothing to redact") // keeps the test honest
+		t.Skip("hcl's writer no longer prints values; nothing left to redact in WriteDiagnostics") // keeps the test honest
 	}
 	var ours strings.Builder
 	if err := WriteDiagnostics(&ours, set.Files(), diags, false); err != nil {
@@ -387,11 +395,6 @@ scenario "s" {
 	}
 	if !strings.Contains(ours.String(), "t.hcl line 3") {
 		t.Errorf("WriteDiagnostics lost the excerpt:\n%s", ours.String())
-	}
-	for _, d := range diags {
-		if strings.Contains(FormatDiagnostic(d), secret) {
-			t.Errorf("FormatDiagnostic shows the secret: %s", FormatDiagnostic(d))
-		}
 	}
 }
 

@@ -87,11 +87,7 @@ func (w *World) record(ctx context.Context, inviter, invitee *user) error {
 // name), accept as b (naming a by hers), pair the records. A connection
 // the scenario made already is left as it is.
 func (w *World) Connect(ctx context.Context, a, b string) error {
-	ua, err := w.activeUser(a)
-	if err != nil {
-		return err
-	}
-	ub, err := w.activeUser(b)
+	ua, ub, err := w.activePair(a, b)
 	if err != nil {
 		return err
 	}
@@ -126,11 +122,7 @@ func (w *World) Connect(ctx context.Context, a, b string) error {
 // acceptance once more, past the SDK's own "already connected" check, so
 // that the Vault must answer for the existing connection.
 func (w *World) ConnectAgain(ctx context.Context, a, b string) error {
-	ua, err := w.activeUser(a)
-	if err != nil {
-		return err
-	}
-	ub, err := w.activeUser(b)
+	ua, ub, err := w.activePair(a, b)
 	if err != nil {
 		return err
 	}
@@ -185,11 +177,7 @@ func (w *World) DeleteConnection(ctx context.Context, by, other string) error {
 // records (each side's own key is the other's peer key) and that each
 // record names the other user.
 func (w *World) CheckConnected(ctx context.Context, a, b string) error {
-	ua, err := w.activeUser(a)
-	if err != nil {
-		return err
-	}
-	ub, err := w.activeUser(b)
+	ua, ub, err := w.activePair(a, b)
 	if err != nil {
 		return err
 	}
@@ -237,11 +225,7 @@ func recordFor(conns []client.Connection, other *user) *client.Connection {
 // side's connection public key and keypair id, and that the key is the one
 // the other side holds in its Keystore.
 func (w *World) CheckConnectionKeys(ctx context.Context, a, b string) error {
-	ua, err := w.activeUser(a)
-	if err != nil {
-		return err
-	}
-	ub, err := w.activeUser(b)
+	ua, ub, err := w.activePair(a, b)
 	if err != nil {
 		return err
 	}
@@ -302,11 +286,7 @@ func pemFingerprint(s string) string {
 // record, different from the other side's and from every login key, and
 // not readable from the other side's Keystore.
 func (w *World) CheckConnectionKeypairs(ctx context.Context, a, b string) error {
-	ua, err := w.activeUser(a)
-	if err != nil {
-		return err
-	}
-	ub, err := w.activeUser(b)
+	ua, ub, err := w.activePair(a, b)
 	if err != nil {
 		return err
 	}

@@ -447,6 +447,20 @@ func (w *World) liveShare(label string, recipient, sender *user) (*share, error)
 	return s, nil
 }
 
+// activePair looks up two users named in a step, both of whom must be
+// registered.
+func (w *World) activePair(a, b string) (*user, *user, error) {
+	ua, err := w.activeUser(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	ub, err := w.activeUser(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ua, ub, nil
+}
+
 // liveShareTo is liveShare for a recipient named in a step: the share of
 // the item labelled label to that user, from any sender.
 func (w *World) liveShareTo(label, recipient string) (*user, *share, error) {

@@ -109,11 +109,8 @@ func AuthFromField(f Field) (*client.AuthData, error) {
 // ReadAuth reads an Authentication file (the output of users:create or
 // users:login).
 func ReadAuth(path string) (*client.AuthData, error) {
-	d, err := ReadFile(path)
+	d, err := readKind(path, KindAuthentication)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindAuthentication); err != nil {
 		return nil, err
 	}
 	return AuthFromField(d.Field("metadata"))
@@ -122,11 +119,8 @@ func ReadAuth(path string) (*client.AuthData, error) {
 // ReadSecret reads only metadata.secret of an Authentication file, which
 // is all users:login needs: the tokens and keys in it may be stale.
 func ReadSecret(path string) (vaultkeys.Secret, error) {
-	d, err := ReadFile(path)
+	d, err := readKind(path, KindAuthentication)
 	if err != nil {
-		return vaultkeys.Secret{}, err
-	}
-	if err := d.ExpectKind(KindAuthentication); err != nil {
 		return vaultkeys.Secret{}, err
 	}
 	md := d.Field("metadata")
@@ -160,15 +154,8 @@ type ConnectionConfig struct {
 
 // ReadConnectionConfig reads a connection config.
 func ReadConnectionConfig(path string) (*ConnectionConfig, error) {
-	d, err := ReadFile(path)
+	d, spec, err := readSpec(path, KindConnection)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindConnection); err != nil {
-		return nil, err
-	}
-	spec := d.Field("spec")
-	if err := spec.Map(); err != nil {
 		return nil, err
 	}
 	if !spec.Get("from").Present() && spec.Get("from_user_connection_id").Present() {
@@ -209,15 +196,8 @@ type CreatedConnection struct {
 // ReadCreatedConnection reads a created-connection file. Only
 // spec.from_user_connection_id is required, as it is all Meeco's CLI uses.
 func ReadCreatedConnection(path string) (*CreatedConnection, error) {
-	d, err := ReadFile(path)
+	_, spec, err := readSpec(path, KindConnection)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindConnection); err != nil {
-		return nil, err
-	}
-	spec := d.Field("spec")
-	if err := spec.Map(); err != nil {
 		return nil, err
 	}
 	var c CreatedConnection
@@ -249,15 +229,8 @@ type ShareConfig struct {
 
 // ReadShareConfig reads a share config.
 func ReadShareConfig(path string) (*ShareConfig, error) {
-	d, err := ReadFile(path)
+	_, spec, err := readSpec(path, KindShare)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindShare); err != nil {
-		return nil, err
-	}
-	spec := d.Field("spec")
-	if err := spec.Map(); err != nil {
 		return nil, err
 	}
 	var c ShareConfig
@@ -289,11 +262,8 @@ type ItemConfig struct {
 // every slot needs a name or a label; a value may be any YAML scalar and
 // is taken as written.
 func ReadItemConfig(path string) (*ItemConfig, error) {
-	d, err := ReadFile(path)
+	d, err := readKind(path, KindItem)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindItem); err != nil {
 		return nil, err
 	}
 	md := d.Field("metadata")
@@ -363,15 +333,8 @@ type ItemRef struct {
 
 // ReadItemFile reads an item file.
 func ReadItemFile(path string) (*ItemRef, error) {
-	d, err := ReadFile(path)
+	d, spec, err := readSpec(path, KindItem)
 	if err != nil {
-		return nil, err
-	}
-	if err := d.ExpectKind(KindItem); err != nil {
-		return nil, err
-	}
-	spec := d.Field("spec")
-	if err := spec.Map(); err != nil {
 		return nil, err
 	}
 	it := &ItemRef{doc: d}
@@ -411,4 +374,30 @@ func (it *ItemRef) SlotID(name string) (string, error) {
 	}
 	return "", &FileError{File: it.doc.File, Field: "spec.slots", Err: ErrMissing,
 		Detail: fmt.Sprintf("no slot named %q on the item", name)}
+}
+
+// readKind reads a config file and checks its kind.
+func readKind(path, kind string) (*Doc, error) {
+	d, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.ExpectKind(kind); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readSpec reads a config file of a kind and returns its spec, which must
+// be a map.
+func readSpec(path, kind string) (*Doc, Field, error) {
+	d, err := readKind(path, kind)
+	if err != nil {
+		return nil, Field{}, err
+	}
+	spec := d.Field("spec")
+	if err := spec.Map(); err != nil {
+		return nil, Field{}, err
+	}
+	return d, spec, nil
 }

@@ -1,6 +1,7 @@
 Feature: The life of a share
   A share can ask its recipient to accept terms first. While it waits, the Vault hides the share's
-  encrypted key, so the recipient cannot read it; accepting reveals the key. Shares appear in the
+  encrypted key, so the recipient cannot read it; accepting reveals the key. A share can also carry
+  an expiry date, which both sides read back as the instant it was given. Shares appear in the
   sender's outgoing and the recipient's incoming lists, and either side can delete a share, which
   removes the recipient's copy too. When the owner changes a shared item, the Vault queues a task
   asking her to re-key her shares: one new DEK for all of them, the slots re-encrypted with it.
@@ -20,6 +21,13 @@ Feature: The life of a share
     When Bob accepts the share of "My Car" from Alice
     Then Bob was shown the terms "Use only to insure the car"
     And the share of "My Car" to Bob is "accepted"
+    And Bob sees the share of "My Car" from Alice with:
+      | slot       | value         |
+      | model_make | Tesla Model 3 |
+
+  Scenario: A share can expire
+    When Alice shares "My Car" with Bob until "2099-12-31"
+    Then the share of "My Car" to Bob expires at "2099-12-31"
     And Bob sees the share of "My Car" from Alice with:
       | slot       | value         |
       | model_make | Tesla Model 3 |

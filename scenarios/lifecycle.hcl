@@ -1,7 +1,7 @@
 # The life of a share: the HCL twin of features/share_lifecycle.feature.
 
 description = <<-EOT
-  A share can ask its recipient to accept terms first; either side can delete it; shares appear in
+  A share can ask its recipient to accept terms first, or carry an expiry; either side can delete it; shares appear in
   both users' lists; and when the owner changes a shared item she re-keys its shares.
 EOT
 
@@ -42,6 +42,19 @@ scenario "A share with terms waits for acceptance" {
     terms_shown = true
     status      = "accepted"
     values      = { model_make = "Tesla Model 3" }
+  }
+}
+
+scenario "A share can expire" {
+  share "until_summer" {
+    item    = item.car
+    to      = user.bob
+    expires = "2099-12-31"
+  }
+  expect "both_read_the_expiry" {
+    share      = share.until_summer
+    expires_at = true
+    values     = { model_make = "Tesla Model 3" }
   }
 }
 

@@ -372,6 +372,16 @@ var table = []Definition{
 		a7(func(ctx context.Context, w *World, sender, slot, label, recipient, again, terms, onsharing string) error {
 			return w.Share(ctx, sender, label, recipient, ShareOptions{Slot: slot, Terms: terms, Onsharing: onsharing != "", Again: again != ""})
 		})),
+	def(KindAction, `^`+reName+` shares `+reQuoted+` with `+reName+` until `+reQuoted+`$`,
+		"Shares an own item with a connected user until a date (yyyy-MM-dd, midnight UTC) or an RFC 3339 time, sent as expires_at.",
+		a4(func(ctx context.Context, w *World, sender, label, recipient, until string) error {
+			return w.ShareUntil(ctx, sender, label, recipient, until)
+		})),
+	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` expires at `+reQuoted+`$`,
+		"Both the recipient and the sender read the share's expires_at as that instant, written as JS toISOString writes it.",
+		a3(func(ctx context.Context, w *World, label, recipient, until string) error {
+			return w.CheckShareExpiry(ctx, label, recipient, until)
+		})),
 	def(KindAction, `^`+reName+` shares the `+reQuoted+` `+rePron+` received from `+reName+` with `+reName+`$`,
 		"On-shares a received item: the values re-encrypted under a new DEK, the owner's verification keys passed on, no hash of the sender's own.",
 		a4(func(ctx context.Context, w *World, sender, label, from, recipient string) error {

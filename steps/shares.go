@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/onsi/gomega"
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
@@ -25,6 +28,8 @@ type ShareOptions struct {
 	Terms string
 	// Onsharing lets the recipient share the item on.
 	Onsharing bool
+	// Expires, when set, is the share's expiry (expires_at).
+	Expires time.Time
 	// Again says the item is already shared with the recipient and is
 	// shared a second time (the scenario must say so: shares are named by
 	// item and recipient).
@@ -71,7 +76,7 @@ func (w *World) Share(ctx context.Context, sender, label, recipient string, o Sh
 	}
 	w.wire.as(sender)
 	return w.act(ctx, what, func() error {
-		shs, err := w.client.Share(ctx, su.auth, side.Own.ID, it.id, client.ShareOptions{SlotName: o.Slot, Terms: o.Terms, OnsharingPermitted: o.Onsharing})
+		shs, err := w.client.Share(ctx, su.auth, side.Own.ID, it.id, client.ShareOptions{SlotName: o.Slot, Terms: o.Terms, OnsharingPermitted: o.Onsharing, ExpiresAt: o.Expires})
 		if errors.Is(err, client.ErrSlotNotFound) {
 			return scenarioErrorf("item %q has no slot %q", label, o.Slot)
 		}
@@ -566,4 +571,61 @@ func pick(exs []redact.Exchange, part string) []redact.Exchange {
 		return exs
 	}
 	return out
+}
+
+// parseExpiry reads a share expiry as the meeco CLI's -d flag does: a date
+// (yyyy-MM-dd, midnight UTC) or an RFC 3339 time. It must lie in the future.
+func parseExpiry(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return time.Time{}, scenarioErrorf("expiry %q: want a date like 2030-01-31 or an RFC 3339 time", s)
+		}
+	}
+	if !t.After(time.Now()) {
+		return time.Time{}, scenarioErrorf("expiry %q is not in the future", s)
+	}
+	return t.UTC(), nil
+}
+
+// ShareUntil shares a whole own item with an expiry.
+func (w *World) ShareUntil(ctx context.Context, sender, label, recipient, until string) error {
+	t, err := parseExpiry(until)
+	if err != nil {
+		return err
+	}
+	return w.Share(ctx, sender, label, recipient, ShareOptions{Expires: t})
+}
+
+// CheckShareExpiry checks the share's expires_at as its recipient and its
+// sender read it: the instant asked for, written as JS toISOString writes it.
+func (w *World) CheckShareExpiry(ctx context.Context, label, recipient, until string) error {
+	t, err := parseExpiry(until)
+	if err != nil {
+		return err
+	}
+	want := meeco.FormatTime(t)
+	_, s, err := w.liveShareTo(label, recipient)
+	if err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		u        *user
+		incoming bool
+	}{{s.recipient, true}, {s.sender, false}} {
+		rec, exs, err := w.getShare(ctx, p.u, s.id, p.incoming)
+		if err != nil {
+			return w.fail(fmt.Sprintf("%s reads the share of %q to %s", p.u.name, label, recipient), err)
+		}
+		if err := verify(exs, func(g gomega.Gomega) {
+			got := "null"
+			if rec.ExpiresAt != nil {
+				got = *rec.ExpiresAt
+			}
+			g.Expect(got).To(gomega.Equal(want), "share of %q to %s as %s reads it: want expires_at %s, got %s", label, recipient, p.u.name, want, got)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -282,10 +283,27 @@ func (d *decoder) decodeShare(b *block) bool {
 			}
 		}
 	}
+	if a := b.attrs["expires"]; a != nil {
+		var vok bool
+		if s.expires, vok = d.nonEmpty(a); !vok {
+			ok = false
+		} else if !validExpiry(s.expires) {
+			d.errf(a.Expr.Range(), "Invalid expiry", "expires = %q: want a date like 2099-12-31 or an RFC 3339 time, in the future.", s.expires)
+			ok = false
+		}
+		// The step phrase with an expiry shares a whole item and nothing
+		// else.
+		for _, n := range []string{"slot", "terms", "onsharing"} {
+			if other := b.attrs[n]; other != nil {
+				d.errf(other.NameRange, "Not supported with expires", "A share with expires shares the whole item with no %q: there is no step that combines them.", n)
+				ok = false
+			}
+		}
+	}
 	// An on-share passes on what its sender received: its step has no
-	// slot, terms or on-sharing variant.
+	// slot, terms, on-sharing or expiry variant.
 	if source == "from_share" {
-		for _, n := range []string{"slot", "terms", "onsharing", "accept"} {
+		for _, n := range []string{"slot", "terms", "onsharing", "accept", "expires"} {
 			if a := b.attrs[n]; a != nil {
 				d.errf(a.NameRange, "Not supported for an on-share", "An on-share (from_share) has no step with %q: it passes on what its sender received.", n)
 				ok = false
@@ -560,4 +578,16 @@ func (d *decoder) loadVariables(blocks hcl.Blocks, overrides map[string]string, 
 		}
 		d.f.vars[name] = v
 	}
+}
+
+// validExpiry accepts what the step library's share expiry accepts: a date
+// (yyyy-MM-dd) or an RFC 3339 time, in the future.
+func validExpiry(v string) bool {
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return false
+		}
+	}
+	return t.After(time.Now())
 }

@@ -513,6 +513,9 @@ func (st *state) share(b *block) {
 				fmt.Fprintf(&text, "slot %q of ", s.slot)
 			}
 			fmt.Fprintf(&text, "%q with %s", s.label, r.name)
+			if s.expires != "" {
+				fmt.Fprintf(&text, " until %q", s.expires)
+			}
 			if s.hasTerms {
 				fmt.Fprintf(&text, " with terms %q", s.terms)
 			}
@@ -899,6 +902,12 @@ func (st *state) shareCheck(b *block, c check, s *shareData, r *person, cp *copy
 			return false
 		}
 		st.add(b, "Then", c.rng, "%s was shown the terms %q", r.name, s.terms)
+	case "expires_at":
+		if s.expires == "" {
+			st.errf(c.rng, "No expiry", "%s was made without expires, so there is no expiry to read back.", share.ref())
+			return false
+		}
+		st.add(b, "Then", c.rng, "the share of %q to %s expires at %q", s.label, r.name, s.expires)
 	case "owner_and_sender":
 		st.add(b, "Then", c.rng, "the share of %q to %s has owner %s and sender %s", s.label, r.name, s.owner.name, s.sharer.name)
 	case "dek_form":

@@ -187,6 +187,7 @@ type shareData struct {
 	accept    bool
 	onsharing bool
 	refused   bool
+	expires   string // as written; "" for none
 
 	// Filled in by the checker.
 	derived bool     // derive ran

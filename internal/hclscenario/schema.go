@@ -171,7 +171,8 @@ var specs = []blockSpec{
 		Kind: kShare, Labels: []string{"name"}, TopLevel: true,
 		Doc: "Shares an item (or on-shares a received share) with one or more users. The sharer (the " +
 			"item's owner, or the recipient of `from_share`) must be connected to every recipient. " +
-			"`slot`, `terms` and `onsharing` may be combined; they apply to `item` shares only (an on-share passes on what its sender received).",
+			"`slot`, `terms` and `onsharing` may be combined; they apply to `item` shares only (an on-share passes on what its sender received). " +
+			"`expires` goes with a whole-item share alone.",
 		Attrs: []attrSpec{
 			{Name: "item", Type: tRef, Kinds: []string{kItem}, Doc: "The item to share. Exactly one of `item` and `from_share`.", Step: "`When Alice shares \"My Car\" with Bob` (with the options below: `When Alice shares slot \"vin\" of \"My Car\" with Bob with terms \"...\" allowing on-sharing`)"},
 			{Name: "from_share", Type: tRef, Kinds: []string{kShare}, Doc: "On-share: its recipient shares what they received.", Step: "`When Bob shares the \"My Car\" he received from Alice with Jane`"},
@@ -180,6 +181,7 @@ var specs = []blockSpec{
 			{Name: "terms", Type: tString, Doc: "Terms the recipient must accept before reading.", Step: "`When Alice shares \"My Car\" with Bob with terms \"...\"`"},
 			{Name: "accept", Type: tBool, Doc: "The recipients accept the terms right away (needs `terms`; use an `accept` block to check the share before acceptance).", Step: "`When Bob accepts the share of \"My Car\" from Alice`"},
 			{Name: "onsharing", Type: tBool, Doc: "The owner allows the recipients to share it on.", Step: "`When Alice shares \"My Car\" with Bob allowing on-sharing`"},
+			{Name: "expires", Type: tString, Doc: "The share's expiry: a date (2099-12-31, midnight UTC) or an RFC 3339 time in the future; only for a whole-item share without `slot`, `terms` or `onsharing`.", Step: "`When Alice shares \"My Car\" with Bob until \"2099-12-31\"`"},
 			{Name: "refused", Type: tBool, Doc: "The Vault must refuse this share (on-sharing without permission, or an on-share of an on-share). A refused share cannot be referenced except by `after`.", Step: "`Then the request is refused`"},
 			afterAttr,
 		},
@@ -232,6 +234,7 @@ var specs = []blockSpec{
 			{Name: "status", Type: tEnum, Enum: []string{"acceptance_required", "accepted", "acceptance_not_required"}, Doc: "Share check: its acceptance status.", Step: "`Then the share of \"My Car\" to Bob is \"accepted\"`"},
 			{Name: "locked_until_accepted", Type: tTrue, Doc: "Share check: the recipient cannot read it yet (before the share's `accept`).", Step: "`Then Bob cannot read the share of \"My Car\" before accepting it`"},
 			{Name: "terms_shown", Type: tTrue, Doc: "Share check: the recipient was shown the share's terms (after accepting).", Step: "`Then Bob was shown the terms \"...\"`"},
+			{Name: "expires_at", Type: tTrue, Doc: "Share check: recipient and sender read back the share's `expires`.", Step: "`Then the share of \"My Car\" to Bob expires at \"2099-12-31\"`"},
 			{Name: "owner_and_sender", Type: tTrue, Doc: "Share check: the Vault records the item's owner and the sharer.", Step: "`Then the share of \"My Car\" to Jane has owner Alice and sender Bob`"},
 			{Name: "dek_form", Type: tString, Doc: "Share check: the wrapped key's Cryppo form.", Step: "`Then the share of \"My Car\" to Bob has an encrypted DEK of the form \"Rsa4096.<...>.QQUAAAAA\"`"},
 			{Name: "new_dek", Type: tTrue, Doc: "Share check: re-keyed since shared (after an `update` with `rekey`); for shares without terms, whose first key the Vault returns.", Step: "`Then the share of \"My Car\" to Bob has a new encrypted DEK`"},
@@ -266,7 +269,7 @@ var specs = []blockSpec{
 
 // Groups of expect checks, by what they look at.
 var (
-	shareChecks = []string{"status", "locked_until_accepted", "terms_shown", "owner_and_sender", "dek_form",
+	shareChecks = []string{"status", "locked_until_accepted", "terms_shown", "expires_at", "owner_and_sender", "dek_form",
 		"new_dek", "key_opens_only_for_recipient", "values_decrypt_only_with_share_key", "hashes_verify",
 		"tamper_rejected", "no_values_for", "ledger_records_share_key"}
 	itemChecks     = []string{"stored_encrypted", "no_plaintext_in_vault", "rekey_task"}

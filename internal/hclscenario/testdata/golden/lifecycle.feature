@@ -1,6 +1,6 @@
 # Compiled by vaultcheck from scenarios/lifecycle.hcl; edit that file, not this text.
 Feature: scenarios/lifecycle.hcl
-  A share can ask its recipient to accept terms first; either side can delete it; shares appear in
+  A share can ask its recipient to accept terms first, or carry an expiry; either side can delete it; shares appear in
   both users' lists; and when the owner changes a shared item she re-keys its shares.
 
   Background:
@@ -31,71 +31,81 @@ Feature: scenarios/lifecycle.hcl
       | model_make | Tesla Model 3 |
 
   # scenarios/lifecycle.hcl:48
-  Scenario: Terms accepted at once
+  Scenario: A share can expire
     # scenarios/lifecycle.hcl:49
+    When Alice shares "My Car" with Bob until "2099-12-31"
+    # scenarios/lifecycle.hcl:54
+    Then the share of "My Car" to Bob expires at "2099-12-31"
+    And Bob sees the share of "My Car" from Alice with:
+      | slot       | value         |
+      | model_make | Tesla Model 3 |
+
+  # scenarios/lifecycle.hcl:61
+  Scenario: Terms accepted at once
+    # scenarios/lifecycle.hcl:62
     When Alice shares "My Car" with Bob with terms "Use only to insure the car"
     And Bob accepts the share of "My Car" from Alice
-    # scenarios/lifecycle.hcl:55
+    # scenarios/lifecycle.hcl:68
     Then Bob sees the share of "My Car" from Alice with:
       | slot | value             |
       | vin  | 5YJ3E1EA7KF317000 |
 
-  # scenarios/lifecycle.hcl:61
+  # scenarios/lifecycle.hcl:74
   Scenario: Alice deletes the share
-    # scenarios/lifecycle.hcl:62
+    # scenarios/lifecycle.hcl:75
     When Alice shares "My Car" with Bob
-    # scenarios/lifecycle.hcl:66
+    # scenarios/lifecycle.hcl:79
     And Alice deletes the share of "My Car" to Bob
-    # scenarios/lifecycle.hcl:70
+    # scenarios/lifecycle.hcl:83
     Then the share of "My Car" to Bob is gone for Alice and Bob
-    # scenarios/lifecycle.hcl:73
+    # scenarios/lifecycle.hcl:86
     And Alice sees her item "My Car" with:
       | slot | value             |
       | vin  | 5YJ3E1EA7KF317000 |
 
-  # scenarios/lifecycle.hcl:79
+  # scenarios/lifecycle.hcl:92
   Scenario: Bob deletes the share
-    # scenarios/lifecycle.hcl:84
+    # scenarios/lifecycle.hcl:97
     When Alice shares "My Car" with Bob
-    # scenarios/lifecycle.hcl:88
+    # scenarios/lifecycle.hcl:101
     And Bob deletes the share of "My Car" to Bob
-    # scenarios/lifecycle.hcl:81
+    # scenarios/lifecycle.hcl:94
     Then the share of "My Car" to Bob is gone for Alice and Bob
 
-  # scenarios/lifecycle.hcl:94
+  # scenarios/lifecycle.hcl:107
   Scenario: Lists in both directions
-    # scenarios/lifecycle.hcl:95
+    # scenarios/lifecycle.hcl:108
     Given Jane is a registered user
-    # scenarios/lifecycle.hcl:96
+    # scenarios/lifecycle.hcl:109
     And Alice and Jane are connected
-    # scenarios/lifecycle.hcl:100
+    # scenarios/lifecycle.hcl:113
     And Alice has a "vehicle" item "Her Van" with:
       | slot       | value      |
       | model_make | VW Crafter |
-    # scenarios/lifecycle.hcl:106
+    # scenarios/lifecycle.hcl:119
     When Alice shares "My Car" with Bob
     And Alice shares "My Car" with Jane
-    # scenarios/lifecycle.hcl:110
+    # scenarios/lifecycle.hcl:123
     And Alice shares "Her Van" with Bob
-    # scenarios/lifecycle.hcl:115
+    # scenarios/lifecycle.hcl:128
     Then Alice has 3 outgoing shares
-    # scenarios/lifecycle.hcl:119
+    # scenarios/lifecycle.hcl:132
     And Bob has 2 incoming shares
     And Bob has 0 outgoing shares
-    # scenarios/lifecycle.hcl:124
+    # scenarios/lifecycle.hcl:137
     And Jane has 1 incoming share
 
-  # scenarios/lifecycle.hcl:130
+  # scenarios/lifecycle.hcl:143
   Scenario: Changing a shared item and re-keying its shares
-    # scenarios/lifecycle.hcl:131
+    # scenarios/lifecycle.hcl:144
     When Alice shares "My Car" with Bob
-    # scenarios/lifecycle.hcl:135
+    # scenarios/lifecycle.hcl:148
     And Alice changes slot "vin" of "My Car" to "1HGCM82633A004352"
-    # scenarios/lifecycle.hcl:139
+    # scenarios/lifecycle.hcl:152
     Then Alice has a task to update the shares of "My Car"
-    # scenarios/lifecycle.hcl:143
+    # scenarios/lifecycle.hcl:156
     When Alice updates the shares of "My Car"
-    # scenarios/lifecycle.hcl:147
+    # scenarios/lifecycle.hcl:160
     Then the share of "My Car" to Bob has a new encrypted DEK
     And Bob sees the share of "My Car" from Alice with:
       | slot | value             |

@@ -27,11 +27,17 @@ const subscriptionKeyEnv = "VAULTCHECK_SUBSCRIPTION_KEY"
 var runInitializer func(steps.Config) func(*godog.ScenarioContext)
 
 // runFrontEnds turns scenario files of other languages into features, by
-// extension; HCL scenarios run through the same steps as Gherkin.
-var runFrontEnds = map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.FrontEnd}
+// extension; HCL scenarios run through the same steps as Gherkin, with the
+// variables set by --var.
+func runFrontEnds(vars map[string]string) map[string]harness.FrontEnd {
+	return map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.Options{Vars: vars}.FrontEnd()}
+}
 
 func newRunCmd() *cobra.Command {
-	var o harness.Options
+	var (
+		o    harness.Options
+		vars []string
+	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH[:LINE]...]",
 		Short: "Run the conformance features against the fake Vault or a live one",
@@ -78,7 +84,11 @@ broke or the run was interrupted.`,
 			o.Output = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()
 			o.Initializer = runInitializer
-			o.FrontEnds = runFrontEnds
+			overrides, err := parseVars(vars)
+			if err != nil {
+				return err
+			}
+			o.FrontEnds = runFrontEnds(overrides)
 			o.SourceLine = hclscenario.SourceLine
 
 			parent := cmd.Context()
@@ -117,6 +127,7 @@ broke or the run was interrupted.`,
 	f.IntVar(&o.Concurrency, "concurrency", 0, fmt.Sprintf("scenarios run at once; 0 = min(4, 2 x CPUs) = %d here", harness.DefaultConcurrency()))
 	f.Int64Var(&o.Seed, "seed", 0, "scenario order within each feature: 0 file order, -1 random (printed), N that seed")
 	f.BoolVar(&o.FailFast, "fail-fast", false, "stop at the first failing scenario (runs one scenario at a time)")
+	f.StringArrayVar(&vars, "var", nil, "set an HCL scenario variable, NAME=VALUE (repeatable)")
 	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
 	return cmd
 }

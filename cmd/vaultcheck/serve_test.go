@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -118,5 +120,45 @@ func TestStepsPrintsTheCatalog(t *testing.T) {
 	code, out, _ := runMain(t, "steps")
 	if code != exitOK || !strings.HasPrefix(out, "# Step catalog") || !strings.Contains(out, "`<Name> is a registered user`") {
 		t.Fatalf("exit %d, output %.300q", code, out)
+	}
+}
+
+// TestRunHCLWithVar runs an HCL scenario whose variable has no default: it
+// is a scenario error without --var and passes with it.
+func TestRunHCLWithVar(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a scenario against the fake")
+	}
+	path := filepath.Join(t.TempDir(), "var.hcl")
+	src := `variable "vin" {}
+
+user "alice" {}
+
+item "car" {
+  owner    = user.alice
+  template = "vehicle"
+  label    = "My Car"
+  slots    = { vin = var.vin }
+}
+
+scenario "A value from --var" {
+  expect "alice_reads" {
+    item   = item.car
+    values = { vin = var.vin }
+  }
+}
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runMain(t, "run", path); code != exitUsage || !strings.Contains(errOut, "vin") {
+		t.Fatalf("without --var: exit %d, want 2 naming the variable\n%s", code, errOut)
+	}
+	code, out, _ := runMain(t, "run", "--var", "vin=5YJ3E1EA7KF317000", path)
+	if code != exitOK || !strings.Contains(out, "1 scenarios (1 passed)") {
+		t.Fatalf("with --var: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runMain(t, "run", "--var", "novalue", path); code != exitUsage {
+		t.Fatalf("bad --var: exit %d, want 2", code)
 	}
 }

@@ -54,13 +54,9 @@ the source they point at), then a summary.
 
 Exit status: 0 when nothing is wrong, 2 when anything is.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			overrides := map[string]string{}
-			for _, v := range vars {
-				name, value, ok := strings.Cut(v, "=")
-				if !ok || name == "" {
-					return usageErrorf("--var %q: want NAME=VALUE", v)
-				}
-				overrides[name] = value
+			overrides, err := parseVars(vars)
+			if err != nil {
+				return err
 			}
 			var defs []hclscenario.StepDef
 			if stepDefinitions != nil {
@@ -233,4 +229,18 @@ func vetUnwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// parseVars reads --var NAME=VALUE flags. Values are not echoed in errors:
+// they may be secrets.
+func parseVars(vars []string) (map[string]string, error) {
+	overrides := map[string]string{}
+	for _, v := range vars {
+		name, value, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, usageErrorf("--var: want NAME=VALUE, got %d characters without a name and '='", len(v))
+		}
+		overrides[name] = value
+	}
+	return overrides, nil
 }

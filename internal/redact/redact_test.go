@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -325,5 +326,34 @@ func TestURL(t *testing.T) {
 	}
 	if got := String("GET http://127.0.0.1:39123/vault/incoming_shares/" + uuid + "/item failed"); !strings.Contains(got, "/vault/incoming_shares/"+uuid+"/item") {
 		t.Errorf("String mangles a URL with a UUID: %s", got)
+	}
+}
+
+// TestIsCryppoMatchesThePattern holds the hand-written IsCryppo to what
+// cryppoRE matches whole, on real values, near misses and random strings.
+func TestIsCryppoMatchesThePattern(t *testing.T) {
+	byPattern := func(s string) bool {
+		loc := cryppoRE.FindStringIndex(s)
+		return loc != nil && loc[0] == 0 && loc[1] == len(s)
+	}
+	cases := []string{
+		"Aes256Gcm.D2e6d6rFMoQVwQ==.QUAAAAAFaXYADAAAAAAAAQIDBAUGBwgJCgsFYXQAEAAAAADe2XTvNoBES8DtMQBKc6E3AmFkAAUAAABub25lAAA=",
+		"Rsa4096.abc.QQUAAAAA", "Sign.Rsa4096.c2ln.ZGF0YQ==", "Aes256Gcm.a.b.Pbkdf2Hmac.c", "Aes256Gcm..x", "Aes256Gcm.x.",
+		"Aes256Gcm.x", "Aes256Gcm", "Rsa12.x.y", "Rsa123456.x.y", "Sign.Rsa4096.x", "Sign.x.y.z", "Aes512Gcm.x.y", "aes256gcm.x.y",
+		"Aes256Gcm.x y.z", "Aes256Gcm.x.y!", " Aes256Gcm.x.y", "Aes256Ofb.x.y", "Rsa999.+/=._-", "", ".", "Sign", "Sign.",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := "AesRsaSign256Gcm4096.=+/_-x! "
+	for range 20000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b), "Aes256Gcm."+string(b), "Rsa4096."+string(b), "Sign.Rsa2048."+string(b))
+	}
+	for _, c := range cases {
+		if got, want := IsCryppo(c), byPattern(c); got != want {
+			t.Errorf("IsCryppo(%q) = %v, pattern says %v", c, got, want)
+		}
 	}
 }

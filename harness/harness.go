@@ -216,6 +216,11 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 
 	rec := &recorder{set: p.features}
+	output := p.output
+	sw := newSourceWriter(p.output, p.features, opts.SourceLine)
+	if sw != nil {
+		output = sw
+	}
 	gopts := &godog.Options{
 		Format:          formatString(p.specs),
 		Tags:            p.tags.String(),
@@ -224,7 +229,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		StopOnFailure:   opts.FailFast,
 		Strict:          true,
 		NoColors:        !colorful(p.output),
-		Output:          p.output,
+		Output:          output,
 		DefaultContext:  ctx,
 		TestingT:        opts.TestingT,
 		FS:              p.features.fsys,
@@ -241,6 +246,11 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		ScenarioInitializer: rec.wrap(initFn(cfg)),
 		Options:             gopts,
 	}.Run()
+	if sw != nil {
+		if err := sw.Flush(); err != nil {
+			return ExitHarness, fmt.Errorf("%w: writing the console output: %v", ErrHarness, err)
+		}
+	}
 
 	return p.result(ctx, status, rec)
 }

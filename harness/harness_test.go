@@ -784,7 +784,8 @@ func TestRunDefaultKeySource(t *testing.T) {
 
 // TestRunMixesGherkinAndFrontEnds guards against godog's separate pickle
 // counters for Paths and FeatureContents: with both in one run, every
-// scenario must run once and be reported.
+// scenario must run once and be reported, and failures in generated
+// features are shown at their source lines.
 func TestRunMixesGherkinAndFrontEnds(t *testing.T) {
 	dir := t.TempDir()
 	src := "# sums.txt:1\n3 4 7\n# sums.txt:2\n5 5 11\n"
@@ -817,12 +818,17 @@ func TestRunMixesGherkinAndFrontEnds(t *testing.T) {
 		return "", 0, false
 	}
 	reports := filepath.Join(dir, "junit.xml")
-	code, err, p, _ := run(t, Options{
+	code, err, p, out := run(t, Options{
 		Paths: []string{td("pass"), td("fail"), file}, FrontEnds: map[string]FrontEnd{".txt": front},
 		SourceLine: sourceLine, Format: "progress,junit:" + reports, Concurrency: 4,
 	})
 	if code != ExitFailed || err != nil {
 		t.Fatalf("code=%d err=%v, want 1", code, err)
+	}
+	// godog's console output names the failing generated scenario at the
+	// source line its "# file:line" comment gives, not the Gherkin line.
+	if !strings.Contains(out, file+":2\n") || strings.Contains(out, file+":6") {
+		t.Errorf("console output does not locate the failure at %s:2:\n%s", file, out)
 	}
 	got := p.scenarios()
 	slices.Sort(got)

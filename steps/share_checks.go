@@ -66,26 +66,13 @@ func (w *World) CheckShareState(ctx context.Context, label, recipient, state str
 	if !st.Valid() {
 		return scenarioErrorf("%q is not a share state (acceptance_not_required, acceptance_required, accepted, rejected)", state)
 	}
-	ru, s, err := w.liveShareTo(label, recipient)
+	_, s, err := w.liveShareTo(label, recipient)
 	if err != nil {
 		return err
 	}
-	for _, p := range []struct {
-		u        *user
-		incoming bool
-		side     string
-	}{{s.sender, false, "outgoing"}, {ru, true, "incoming"}} {
-		rec, exs, err := w.getShare(ctx, p.u, s.id, p.incoming)
-		if err != nil {
-			return w.fail(fmt.Sprintf("%s reads the share of %q (%s)", p.u.name, label, p.side), err)
-		}
-		if err := verify(exs, func(g gomega.Gomega) {
-			g.Expect(rec.AcceptanceRequired).To(gomega.Equal(st), "share of %q to %s as %s reads it (%s): want acceptance_required %q, got %q", label, recipient, p.u.name, p.side, st, rec.AcceptanceRequired)
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.checkBothSides(ctx, s, func(g gomega.Gomega, reader *user, rec meeco.Share) {
+		g.Expect(rec.AcceptanceRequired).To(gomega.Equal(st), "share of %q to %s as %s reads it: want acceptance_required %q, got %q", label, recipient, reader.name, st, rec.AcceptanceRequired)
+	})
 }
 
 // CheckSharedItem reads a share as its recipient, as the SDK's
@@ -649,20 +636,27 @@ func (w *World) CheckOwnerSender(ctx context.Context, label, recipient, owner, s
 	if err != nil {
 		return err
 	}
+	return w.checkBothSides(ctx, s, func(g gomega.Gomega, reader *user, rec meeco.Share) {
+		what := fmt.Sprintf("share of %q to %s as %s reads it", label, recipient, reader.name)
+		g.Expect(rec.OwnerID).To(gomega.Equal(ou.auth.UserID), "%s: want owner_id %s (%s), got %s", what, ou.auth.UserID, owner, rec.OwnerID)
+		g.Expect(rec.SenderID).To(gomega.Equal(su.auth.UserID), "%s: want sender_id %s (%s), got %s", what, su.auth.UserID, sender, rec.SenderID)
+		g.Expect(rec.RecipientID).To(gomega.Equal(ru.auth.UserID), "%s: want recipient_id %s (%s), got %s", what, ru.auth.UserID, recipient, rec.RecipientID)
+	})
+}
+
+// checkBothSides reads a share as its recipient does (incoming) and as its
+// sender does (outgoing) and runs check on each record, with the exchange
+// that fetched it attached to a failure.
+func (w *World) checkBothSides(ctx context.Context, s *share, check func(g gomega.Gomega, reader *user, rec meeco.Share)) error {
 	for _, p := range []struct {
 		u        *user
 		incoming bool
-	}{{ru, true}, {su, false}} {
+	}{{s.recipient, true}, {s.sender, false}} {
 		rec, exs, err := w.getShare(ctx, p.u, s.id, p.incoming)
 		if err != nil {
-			return w.fail(fmt.Sprintf("%s reads the share of %q to %s", p.u.name, label, recipient), err)
+			return w.fail(fmt.Sprintf("%s reads the share of %q to %s", p.u.name, s.label, s.recipient.name), err)
 		}
-		if err := verify(exs, func(g gomega.Gomega) {
-			what := fmt.Sprintf("share of %q to %s as %s reads it", label, recipient, p.u.name)
-			g.Expect(rec.OwnerID).To(gomega.Equal(ou.auth.UserID), "%s: want owner_id %s (%s), got %s", what, ou.auth.UserID, owner, rec.OwnerID)
-			g.Expect(rec.SenderID).To(gomega.Equal(su.auth.UserID), "%s: want sender_id %s (%s), got %s", what, su.auth.UserID, sender, rec.SenderID)
-			g.Expect(rec.RecipientID).To(gomega.Equal(ru.auth.UserID), "%s: want recipient_id %s (%s), got %s", what, ru.auth.UserID, recipient, rec.RecipientID)
-		}); err != nil {
+		if err := verify(exs, func(g gomega.Gomega) { check(g, p.u, *rec) }); err != nil {
 			return err
 		}
 	}

@@ -609,23 +609,11 @@ func (w *World) CheckShareExpiry(ctx context.Context, label, recipient, until st
 	if err != nil {
 		return err
 	}
-	for _, p := range []struct {
-		u        *user
-		incoming bool
-	}{{s.recipient, true}, {s.sender, false}} {
-		rec, exs, err := w.getShare(ctx, p.u, s.id, p.incoming)
-		if err != nil {
-			return w.fail(fmt.Sprintf("%s reads the share of %q to %s", p.u.name, label, recipient), err)
+	return w.checkBothSides(ctx, s, func(g gomega.Gomega, reader *user, rec meeco.Share) {
+		got := "null"
+		if rec.ExpiresAt != nil {
+			got = *rec.ExpiresAt
 		}
-		if err := verify(exs, func(g gomega.Gomega) {
-			got := "null"
-			if rec.ExpiresAt != nil {
-				got = *rec.ExpiresAt
-			}
-			g.Expect(got).To(gomega.Equal(want), "share of %q to %s as %s reads it: want expires_at %s, got %s", label, recipient, p.u.name, want, got)
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+		g.Expect(got).To(gomega.Equal(want), "share of %q to %s as %s reads it: want expires_at %s, got %s", label, recipient, reader.name, want, got)
+	})
 }

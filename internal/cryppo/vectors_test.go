@@ -6,21 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
 // The vector files live in the shared folder beside the repository
 // (/work/shared/vectors for /work/main); tests fail, not skip, without them.
-var vectorsDir = filepath.Join("..", "..", "..", "shared", "vectors")
-
 func loadVectors(t testing.TB, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorsDir, name))
+	b, err := os.ReadFile(testvectors.Path(t, name))
 	if err != nil {
 		t.Fatalf("vector file missing: %v", err)
 	}

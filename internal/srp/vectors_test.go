@@ -7,9 +7,10 @@ import (
 	"encoding/json"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
 // srpVector is one entry of cases.srp in meeco-crypto.json: a full jsrp
@@ -32,25 +33,9 @@ type srpVector struct {
 	M2Hex       string `json:"M2_hex"`
 }
 
-// vectorsPath finds ../shared/vectors/meeco-crypto.json relative to the
-// repository root (the nearest directory above the test holding go.mod).
 func vectorsPath(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "vectors", "meeco-crypto.json")
+	return testvectors.Path(t, "meeco-crypto.json")
 }
 
 func loadSRPVectors(t testing.TB) []srpVector {

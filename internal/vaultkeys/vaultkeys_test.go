@@ -8,34 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/mr-tron/base58"
+	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
-// vectorsPath finds ../shared/vectors/meeco-crypto.json relative to the
-// repository root (the nearest directory above the test holding go.mod).
 func vectorsPath(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "vectors", "meeco-crypto.json")
+	return testvectors.Path(t, "meeco-crypto.json")
 }
 
 type secretVector struct {

@@ -12,16 +12,13 @@ import (
 	"testing"
 
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
+	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
 // sharedVectors is where Meeco-made vectors live: ../shared beside the repo.
 func sharedVectors(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "vectors", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("vector file %s is missing (the repo expects ../shared/vectors beside it): %v", name, err)
-	}
-	return p
+	return testvectors.Path(t, name)
 }
 
 func TestVerifySharedVectors(t *testing.T) {

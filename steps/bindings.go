@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,9 +10,10 @@ import (
 	"github.com/cucumber/godog"
 )
 
-// The Gherkin bindings: one table of phrase → World method. Initializer
-// registers it with godog; Definitions returns it for `vaultcheck vet` and
-// other front ends, so every consumer sees the same phrases.
+// The Gherkin bindings: one table of phrase templates → World methods.
+// Initializer registers it with godog; Definitions, Lookup and Render give
+// it to `vaultcheck vet`, the HCL front end and the catalog, so every
+// consumer sees the same phrases.
 
 // StepKind says what a step does.
 type StepKind string
@@ -28,18 +30,65 @@ const (
 	KindState StepKind = "state"
 )
 
-// Definition is one step definition: the pattern godog matches step text
-// against, its source (Text), what it does (Doc) and its kind.
+// Definition is one step definition: a stable ID, the phrase template it
+// is written as, the godog pattern built from it, what it does (Doc) and
+// its kind. Render and Match turn its typed parameters into step text and
+// back; godog calls its handler with the pattern's groups.
 type Definition struct {
+	// ID names the step for front ends and tools: "share.item". It never
+	// changes when the phrase's wording does.
+	ID string
+	// Template is the phrase with its parameters (see the syntax above
+	// parseTemplate).
+	Template string
+	// Pattern is the anchored regexp godog matches step text against;
+	// its groups are the captured parameters, in order.
 	Pattern *regexp.Regexp
-	Text    string
 	Doc     string
 	Kind    StepKind
+	// Params are the phrase's parameters in the order they appear.
+	Params []Param
+	// Table is the header of the data table the step takes ("slot",
+	// "value"), nil for a step without one.
+	Table []string
+
 	handler any
+	parts   []part
+	match   *regexp.Regexp
+	groups  []int // match group of each parameter
 }
 
 // Definitions returns the step table Initializer registers, in order.
 func Definitions() []Definition { return slices.Clone(table) }
+
+// Lookup returns the definition with the given ID.
+func Lookup(id string) (Definition, bool) {
+	if i, ok := byID[id]; ok {
+		return table[i], true
+	}
+	return Definition{}, false
+}
+
+// Render renders the step with the given ID; see Definition.Render.
+func Render(id string, args Args) (Step, error) {
+	d, ok := Lookup(id)
+	if !ok {
+		return Step{}, &RenderError{Step: id, Problem: "is not a step of the table"}
+	}
+	return d.Render(args)
+}
+
+// Matching returns the definitions whose pattern matches a step's text:
+// exactly one for a step that godog can run.
+func Matching(text string) []Definition {
+	var out []Definition
+	for _, d := range table {
+		if d.Pattern.MatchString(text) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // Initializer returns the godog scenario initializer of the step library:
 // for each scenario a fresh World (Before hook), the step bookkeeping
@@ -73,31 +122,13 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 	}
 }
 
-// Pattern fragments. A display name is one capitalized word; lists read
-// "Alice", "Alice and Bob", "Alice, Bob and Jane"; pronouns and
-// possessives may be she/her, he/his or they/their.
-const (
-	reName   = `(` + namePattern + `)`
-	reNames  = `(` + namePattern + `(?:(?:, ` + namePattern + `)* and ` + namePattern + `)?)`
-	reQuoted = `"([^"]*)"`
-	rePoss   = `(?:her|his|their)`
-	rePron   = `(?:she|he|they)`
-	reToken  = `(no token|a malformed token|a logged-out token|` + rePoss + ` old token)`
-	reSlots  = `(slots? "[^"]*"(?:(?:, "[^"]*")* and "[^"]*")?)`
-)
-
-// The refusal assertions, which the World looks ahead for.
-const (
-	patRefused       = `^the request is refused$`
-	patRefusedStatus = `^the request is refused with status (\d+)$`
-)
-
-var refusalRes = []*regexp.Regexp{regexp.MustCompile(patRefused), regexp.MustCompile(patRefusedStatus)}
+// refusalIDs are the refusal assertions, which the World looks ahead for.
+var refusalIDs = []string{"outcome.refused", "outcome.refused_status"}
 
 // isRefusalStep reports whether a step's text is a refusal assertion.
 func isRefusalStep(text string) bool {
-	for _, re := range refusalRes {
-		if re.MatchString(text) {
+	for _, id := range refusalIDs {
+		if d, ok := Lookup(id); ok && d.Pattern.MatchString(text) {
 			return true
 		}
 	}
@@ -124,6 +155,9 @@ func splitQuoted(s string) []string {
 	}
 	return out
 }
+
+// slotHeader is the header of the slot tables.
+var slotHeader = []string{"slot", "value"}
 
 // slotTable reads a "| slot | value |" table.
 func slotTable(t *godog.Table) ([]SlotValue, error) {
@@ -228,65 +262,95 @@ func a7[A, B, C, D, E, F, G any](f func(context.Context, *World, A, B, C, D, E, 
 	}
 }
 
-func def(kind StepKind, pattern, doc string, handler any) Definition {
-	return Definition{Pattern: regexp.MustCompile(pattern), Text: pattern, Doc: doc, Kind: kind, handler: handler}
+// def makes a definition of a step without a data table.
+func def(kind StepKind, id, template, doc string, handler any) Definition {
+	return Definition{ID: id, Kind: kind, Template: template, Doc: doc, handler: handler}
 }
 
-// table is the step library. It is built once and never changed.
-var table = []Definition{
+// withSlots gives a definition the | slot | value | table.
+func withSlots(d Definition) Definition {
+	d.Table = slotHeader
+	return d
+}
+
+// table is the step library: compiled once, never changed.
+var table = compileTable(rawTable)
+
+// byID indexes table by Definition.ID.
+var byID = func() map[string]int {
+	m := make(map[string]int, len(table))
+	for i, d := range table {
+		if _, dup := m[d.ID]; dup {
+			panic(fmt.Sprintf("steps: two definitions with ID %s", d.ID))
+		}
+		m[d.ID] = i
+	}
+	return m
+}()
+
+func compileTable(raw []Definition) []Definition {
+	out := make([]Definition, len(raw))
+	for i, d := range raw {
+		out[i] = compileDefinition(d)
+	}
+	return out
+}
+
+// rawTable is the step library as written: templates, docs, handlers.
+var rawTable = []Definition{
 	// ---- users ----
-	def(KindAction, `^`+reName+` registers with password `+reQuoted+`$`,
+	def(KindAction, "user.registers_with_password", `{user:name} registers with password {password:text}`,
 		"Signs the user up as the CLI's users:create does (username from the Keystore, a fresh secret, SRP registration, KEK, login keypair, Vault user, DEK) with this password.",
 		a2(func(ctx context.Context, w *World, name, pw string) error { return w.RegisterUser(ctx, name, pw) })),
-	def(KindAction, `^`+reName+` is a registered user$`,
+	def(KindAction, "user.registered", `{user:name} is a registered user`,
 		"Signs the user up with a random password.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.RegisterUser(ctx, name, "") })),
-	def(KindAction, `^users `+reNames+` are registered$`,
+	def(KindAction, "users.registered", `users {users:names} are registered`,
 		"Signs each user up with a random password.",
 		a1(func(ctx context.Context, w *World, names string) error {
 			return w.RegisterUsers(ctx, splitNames(names))
 		})),
-	def(KindAction, `^`+reName+` logs in$`,
+	def(KindAction, "user.logs_in", `{user:name} logs in`,
 		"Logs the user in again (SRP, KEK, login keypair, Vault session, DEK); the new session replaces the old.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.Login(ctx, name) })),
-	def(KindAction, `^`+reName+` logs in with the wrong password `+reQuoted+`$`,
+	def(KindAction, "user.logs_in_wrong_password", `{user:name} logs in with the wrong password {password:text*}`,
 		"Tries to log the user in with a password that is not hers; follow it with a refusal check.",
 		a2(func(ctx context.Context, w *World, name, pw string) error { return w.LoginWithPassword(ctx, name, pw) })),
-	def(KindAction, `^`+reName+` logs out$`,
+	def(KindAction, "user.logs_out", `{user:name} logs out`,
 		"Ends the user's Vault and Keystore sessions; the old tokens are kept for \"her old token\" checks.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.Logout(ctx, name) })),
-	def(KindCheck, `^`+reName+`'s secret key is well formed$`,
+	def(KindCheck, "user.secret_well_formed", `{user:name}'s secret key is well formed`,
 		"The secret reads 1.<username>.<base58 of 32 bytes in groups of six> and never went over the wire.",
 		a1(func(_ context.Context, w *World, name string) error { return w.CheckSecretWellFormed(name) })),
-	def(KindCheck, `^`+reName+`'s key encryption key is stored wrapped with `+rePoss+` passphrase-derived key$`,
+	def(KindCheck, "user.kek_stored", `{user:name}'s key encryption key is stored wrapped with {pronoun:possessive} passphrase-derived key`,
 		"The Keystore's KEK is canonical Aes256Gcm, opens with the PDK derived again from password and secret, equals the registered KEK; no raw KEK or PDK was sent.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckKEKStored(ctx, name) })),
-	def(KindCheck, `^`+reName+`'s data encryption key is stored wrapped with `+rePoss+` key encryption key$`,
+	def(KindCheck, "user.dek_stored", `{user:name}'s data encryption key is stored wrapped with {pronoun:possessive} key encryption key`,
 		"The Vault profile names the DEK; the Keystore's DEK is canonical Aes256Gcm and opens with the KEK to the registered DEK; no raw DEK was sent.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckDEKStored(ctx, name) })),
-	def(KindCheck, `^`+reName+`'s login keypair is an RSA-(\d+) key with public exponent (\d+)$`,
+	def(KindCheck, "user.login_keypair", `{user:name}'s login keypair is an RSA-{bits:number} key with public exponent {exponent:number}`,
 		"The Keystore's \"auth\" keypair has this modulus size and exponent and is the registered key, its PEM exactly as registered at the Vault.",
 		a3(func(ctx context.Context, w *World, name string, bits, e int) error {
 			return w.CheckLoginKeypair(ctx, name, bits, e)
 		})),
-	def(KindCheck, `^`+reName+`'s login keypair is stored with its private key wrapped with `+rePoss+` key encryption key$`,
+	def(KindCheck, "user.login_keypair_stored", `{user:name}'s login keypair is stored with its private key wrapped with {pronoun:possessive} key encryption key`,
 		"The login private key is canonical Aes256Gcm under the KEK, PKCS#1 PEM as node-forge writes it, and matches the public key.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckLoginKeypairStored(ctx, name) })),
-	def(KindCheck, `^the public keys `+reNames+` sent are PEM as node-forge writes them$`,
+	def(KindCheck, "users.public_keys_pem", `the public keys {users:names} sent are PEM as node-forge writes them`,
 		"Every public_key in the users' requests is SPKI PEM with 64-character lines and CRLF, exactly what node-forge (and cryppo's writer) produce.",
 		a1(func(_ context.Context, w *World, names string) error { return w.CheckPublicKeysPEM(splitNames(names)) })),
-	def(KindCheck, `^`+reName+` can read `+rePoss+` own profile$`,
+	def(KindCheck, "user.reads_profile", `{user:name} can read {pronoun:possessive} own profile`,
 		"GET /me answers with the user's id and DEK id.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckProfile(ctx, name) })),
-	def(KindCheck, `^`+reName+` is logged in with the keys `+rePron+` registered$`,
+	def(KindCheck, "user.logged_in_with_registered_keys", `{user:name} is logged in with the keys {pronoun:pronoun} registered`,
 		"After a login the PDK, KEK, DEK, login key, user id and DEK id are those of registration.",
 		a1(func(_ context.Context, w *World, name string) error { return w.CheckLoggedInWithRegisteredKeys(name) })),
-	def(KindCheck, `^`+reNames+` have different keys at every level of the hierarchy$`,
+	def(KindCheck, "users.distinct_keys", `{users:names} have different keys at every level of the hierarchy`,
 		"No two users share a secret, PDK, KEK, DEK, login keypair, token, user id or DEK id.",
 		a1(func(_ context.Context, w *World, names string) error { return w.CheckDistinctKeys(splitNames(names)) })),
 
 	// ---- items ----
-	def(KindAction, `^`+reName+` (?:creates|has) a `+reQuoted+` item `+reQuoted+` with:$`,
+	withSlots(def(KindAction, "item.create", `{owner:name} {:has|creates} a {template:text} item {label:text} with:`,
 		"Creates an item of the template with the table's slot values (| slot | value |), each encrypted with the owner's DEK. Items are named by label.",
 		a4(func(ctx context.Context, w *World, owner, tmpl, label string, t *godog.Table) error {
 			rows, err := slotTable(t)
@@ -294,13 +358,13 @@ var table = []Definition{
 				return err
 			}
 			return w.CreateItem(ctx, owner, tmpl, label, rows)
-		})),
-	def(KindAction, `^`+reName+` changes slot `+reQuoted+` of `+reQuoted+` to `+reQuoted+`$`,
+		}))),
+	def(KindAction, "item.change_slot", `{owner:name} changes slot {slot:text} of {label:text} to {value:text*}`,
 		"Sets one slot of an own item to a new value (PUT /items/{id}).",
 		a4(func(ctx context.Context, w *World, owner, slot, label, value string) error {
 			return w.ChangeSlot(ctx, owner, slot, label, value)
 		})),
-	def(KindCheck, `^`+reName+` sees `+rePoss+` item `+reQuoted+` with:$`,
+	withSlots(def(KindCheck, "item.owner_sees", `{owner:name} sees {pronoun:possessive} item {label:text} with:`,
 		"GET /items/{id} decrypts with the owner's DEK to the table's values (compared by digest, never printed).",
 		a3(func(ctx context.Context, w *World, owner, label string, t *godog.Table) error {
 			rows, err := slotTable(t)
@@ -308,26 +372,26 @@ var table = []Definition{
 				return err
 			}
 			return w.CheckItem(ctx, owner, label, rows)
-		})),
-	def(KindCheck, `^every slot value of `+reQuoted+` is stored encrypted with `+reName+`'s data encryption key$`,
+		}))),
+	def(KindCheck, "item.stored_encrypted", `every slot value of {label:text} is stored encrypted with {owner:name}'s data encryption key`,
 		"Every slot with a value holds canonical Aes256Gcm that opens with the owner's DEK to the current value; slots without one hold none.",
 		a2(func(ctx context.Context, w *World, label, owner string) error {
 			return w.CheckStoredEncrypted(ctx, label, owner)
 		})),
-	def(KindCheck, `^the Vault holds no plaintext of `+reQuoted+`$`,
+	def(KindCheck, "item.no_plaintext", `the Vault holds no plaintext of {label:text}`,
 		"No value the item ever held appears in the raw JSON of GET /items/{id} or GET /items, for its owner and recipients.",
 		a1(func(ctx context.Context, w *World, label string) error { return w.CheckNoPlaintext(ctx, label) })),
 
 	// ---- connections ----
-	def(KindAction, `^`+reName+` invites `+reName+` to connect as `+reQuoted+`$`,
+	def(KindAction, "connection.invite", `{inviter:name} invites {invitee:name} to connect as {as:text}`,
 		"The inviter makes a connection keypair and an invitation, naming the invitee (the name encrypted with her DEK).",
 		a3(func(ctx context.Context, w *World, from, to, name string) error { return w.Invite(ctx, from, to, name) })),
-	def(KindAction, `^`+reName+` accepts `+reName+`'s invitation as `+reQuoted+`$`,
+	def(KindAction, "connection.accept_invitation", `{invitee:name} accepts {inviter:name}'s invitation as {as:text}`,
 		"The invitee makes a keypair of his own and creates the connection with the invitation token.",
 		a3(func(ctx context.Context, w *World, to, from, name string) error {
 			return w.AcceptInvitation(ctx, to, from, name)
 		})),
-	def(KindState, `^`+reName+` and `+reName+` are connected$`,
+	def(KindState, "connection.connected", `{user:name} and {other:name} are connected`,
 		"Given/When: connects the two as the SDK's createConnection does (each names the other by display name). Then: the Vault pairs their connection records.",
 		a2(func(ctx context.Context, w *World, a, b string) error {
 			if w.isOutcome() {
@@ -335,13 +399,13 @@ var table = []Definition{
 			}
 			return w.Connect(ctx, a, b)
 		})),
-	def(KindAction, `^`+reName+` and `+reName+` connect again$`,
+	def(KindAction, "connection.again", `{user:name} and {other:name} connect again`,
 		"Two connected users go through invitation and acceptance again; the Vault must answer for the existing connection.",
 		a2(func(ctx context.Context, w *World, a, b string) error { return w.ConnectAgain(ctx, a, b) })),
-	def(KindAction, `^`+reName+` deletes `+rePoss+` connection to `+reName+`$`,
+	def(KindAction, "connection.delete", `{user:name} deletes {pronoun:possessive} connection to {other:name}`,
 		"Deletes the user's side of the connection.",
 		a2(func(ctx context.Context, w *World, by, other string) error { return w.DeleteConnection(ctx, by, other) })),
-	def(KindCheck, `^`+reName+` sees `+reName+`'s connection public key and `+reName+` sees `+reName+`'s$`,
+	def(KindCheck, "connection.keys", `{user:name} sees {other:name}'s connection public key and {other:name} sees {user:name}'s`,
 		"Each side's record carries the other's connection public key and keypair id, the key the other holds in its Keystore.",
 		a4(func(ctx context.Context, w *World, a, b, b2, a2 string) error {
 			if a != a2 || b != b2 {
@@ -349,70 +413,70 @@ var table = []Definition{
 			}
 			return w.CheckConnectionKeys(ctx, a, b)
 		})),
-	def(KindCheck, `^each side of the connection between `+reName+` and `+reName+` has its own keypair$`,
+	def(KindCheck, "connection.own_keypairs", `each side of the connection between {user:name} and {other:name} has its own keypair`,
 		"Each side's keypair is in its own Keystore, RSA-4096/65537, wrapped under its KEK, distinct from the other's and from login keys, unreadable by the other side.",
 		a2(func(ctx context.Context, w *World, a, b string) error { return w.CheckConnectionKeypairs(ctx, a, b) })),
-	def(KindCheck, `^`+reName+`'s name for the connection to `+reName+` decrypts to `+reQuoted+`$`,
+	def(KindCheck, "connection.name", `{owner:name}'s name for the connection to {other:name} decrypts to {as:text}`,
 		"The record's encrypted_recipient_name is canonical Aes256Gcm, opens with the user's DEK to the name, and not with the other side's DEK.",
 		a3(func(ctx context.Context, w *World, owner, other, name string) error {
 			return w.CheckConnectionName(ctx, owner, other, name)
 		})),
-	def(KindCheck, `^the Vault reports that the connection existed already$`,
+	def(KindCheck, "connection.existed", `the Vault reports that the connection existed already`,
 		"The answer to connecting again has connection_existed_already: true and the existing connection.",
 		a0(func(_ context.Context, w *World) error { return w.CheckConnectionExisted() })),
-	def(KindCheck, `^`+reName+` has (\d+) connections?$`,
+	def(KindCheck, "connection.count", `{user:name} has {count:number} connection{count:s}`,
 		"GET /connections lists this many connections.",
 		a2(func(ctx context.Context, w *World, name string, n int) error {
 			return w.CheckConnectionCount(ctx, name, n)
 		})),
 
 	// ---- shares ----
-	def(KindAction, `^`+reName+` shares (?:slot `+reQuoted+` of )?`+reQuoted+` with `+reName+`( again)?(?: with terms `+reQuoted+`)?( allowing on-sharing)?$`,
+	def(KindAction, "share.item", `{sender:name} shares [slot {slot:text} of ]{label:text} with {recipient:name}[{again:flag} again][ with terms {terms:text}][{onsharing:flag} allowing on-sharing]`,
 		"Shares an own item (or one slot of it) with a connected user: a fresh share DEK wrapped to the recipient's connection key, values re-encrypted with verification hashes. \"with terms\" makes the recipient accept first; \"allowing on-sharing\" lets him share it on; \"again\" marks a second share to the same recipient.",
 		a7(func(ctx context.Context, w *World, sender, slot, label, recipient, again, terms, onsharing string) error {
 			return w.Share(ctx, sender, label, recipient, ShareOptions{Slot: slot, Terms: terms, Onsharing: onsharing != "", Again: again != ""})
 		})),
-	def(KindAction, `^`+reName+` shares `+reQuoted+` with `+reName+` until `+reQuoted+`$`,
+	def(KindAction, "share.until", `{sender:name} shares {label:text} with {recipient:name} until {until:text}`,
 		"Shares an own item with a connected user until a date (yyyy-MM-dd, midnight UTC) or an RFC 3339 time, sent as expires_at.",
 		a4(func(ctx context.Context, w *World, sender, label, recipient, until string) error {
 			return w.ShareUntil(ctx, sender, label, recipient, until)
 		})),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` expires at `+reQuoted+`$`,
+	def(KindCheck, "share.expires_at", `the share of {label:text} to {recipient:name} expires at {until:text}`,
 		"Both the recipient and the sender read the share's expires_at as that instant, written as JS toISOString writes it.",
 		a3(func(ctx context.Context, w *World, label, recipient, until string) error {
 			return w.CheckShareExpiry(ctx, label, recipient, until)
 		})),
-	def(KindAction, `^`+reName+` shares the `+reQuoted+` `+rePron+` received from `+reName+` with `+reName+`$`,
+	def(KindAction, "share.onshare", `{sender:name} shares the {label:text} {pronoun:pronoun} received from {from:name} with {recipient:name}`,
 		"On-shares a received item: the values re-encrypted under a new DEK, the owner's verification keys passed on, no hash of the sender's own.",
 		a4(func(ctx context.Context, w *World, sender, label, from, recipient string) error {
 			return w.OnShare(ctx, sender, label, from, recipient)
 		})),
-	def(KindAction, `^`+reName+` accepts the share of `+reQuoted+` from `+reName+`$`,
+	def(KindAction, "share.accept", `{recipient:name} accepts the share of {label:text} from {sender:name}`,
 		"Reads the share (its terms are shown) and accepts it.",
 		a3(func(ctx context.Context, w *World, recipient, label, sender string) error {
 			return w.Accept(ctx, recipient, label, sender)
 		})),
-	def(KindAction, `^`+reName+` deletes the share of `+reQuoted+` to `+reName+`$`,
+	def(KindAction, "share.delete", `{user:name} deletes the share of {label:text} to {recipient:name}`,
 		"Deletes the share (its sender, owner or recipient may).",
 		a3(func(ctx context.Context, w *World, by, label, recipient string) error {
 			return w.DeleteShare(ctx, by, label, recipient)
 		})),
-	def(KindAction, `^`+reName+` updates the shares of `+reQuoted+`$`,
+	def(KindAction, "share.update", `{owner:name} updates the shares of {label:text}`,
 		"Re-keys every share of the item (one new DEK for all, slots re-encrypted), by running the Vault's update_item_shares tasks.",
 		a2(func(ctx context.Context, w *World, owner, label string) error {
 			return w.UpdateShares(ctx, owner, label)
 		})),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` has an encrypted DEK of the form `+reQuoted+`$`,
+	def(KindCheck, "share.dek_form", `the share of {label:text} to {recipient:name} has an encrypted DEK of the form {form:text}`,
 		"The encrypted DEK matches the form around \"<...>\", the ciphertext as long as the named RSA modulus, canonical.",
 		a3(func(ctx context.Context, w *World, label, recipient, form string) error {
 			return w.CheckEncryptedDEKForm(ctx, label, recipient, form)
 		})),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` is `+reQuoted+`$`,
+	def(KindCheck, "share.state", `the share of {label:text} to {recipient:name} is {state:text}`,
 		"Sender and recipient both read this acceptance_required state.",
 		a3(func(ctx context.Context, w *World, label, recipient, state string) error {
 			return w.CheckShareState(ctx, label, recipient, state)
 		})),
-	def(KindCheck, `^`+reName+` sees the share of `+reQuoted+` from `+reName+` with:$`,
+	withSlots(def(KindCheck, "share.recipient_sees", `{recipient:name} sees the share of {label:text} from {sender:name} with:`,
 		"The recipient reads the share as the SDK does (DEK from his keypair, values decrypted, hashes verified) and gets the table's values.",
 		a4(func(ctx context.Context, w *World, recipient, label, sender string, t *godog.Table) error {
 			rows, err := slotTable(t)
@@ -420,132 +484,132 @@ var table = []Definition{
 				return err
 			}
 			return w.CheckSharedItem(ctx, recipient, label, sender, rows)
-		})),
-	def(KindCheck, `^`+reName+` has (\d+) incoming shares?$`,
+		}))),
+	def(KindCheck, "share.incoming_count", `{user:name} has {count:number} incoming share{count:s}`,
 		"GET /incoming_shares lists this many shares.",
 		a2(func(ctx context.Context, w *World, name string, n int) error {
 			return w.CheckShareCount(ctx, name, n, true)
 		})),
-	def(KindCheck, `^`+reName+` has (\d+) outgoing shares?$`,
+	def(KindCheck, "share.outgoing_count", `{user:name} has {count:number} outgoing share{count:s}`,
 		"GET /outgoing_shares lists this many shares.",
 		a2(func(ctx context.Context, w *World, name string, n int) error {
 			return w.CheckShareCount(ctx, name, n, false)
 		})),
-	def(KindCheck, `^`+reName+` has (\d+) items? received from `+reName+`$`,
+	def(KindCheck, "share.received_items", `{user:name} has {count:number} item{count:s} received from {from:name}`,
 		"GET /items holds this many items that came by a share from that sender.",
 		a3(func(ctx context.Context, w *World, name string, n int, from string) error {
 			return w.CheckReceivedItems(ctx, name, n, from)
 		})),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` is gone for `+reNames+`$`,
+	def(KindCheck, "share.gone", `the share of {label:text} to {recipient:name} is gone for {users:names}`,
 		"For each party: GET of the share (and, for the recipient, its item and copy) answers 404 and no list holds it.",
 		a3(func(ctx context.Context, w *World, label, recipient, names string) error {
 			return w.CheckShareGone(ctx, label, recipient, splitNames(names))
 		})),
-	def(KindCheck, `^the encrypted DEK of the share of `+reQuoted+` to `+reName+` opens with `+reName+`'s connection key only$`,
+	def(KindCheck, "share.key_opens_only_for", `the encrypted DEK of the share of {label:text} to {recipient:name} opens with {keyOwner:name}'s connection key only`,
 		"The share's keypair_external_id is the recipient's side of the connection, its key opens the DEK, and every other private key of the scenario fails with ErrDecrypt.",
 		a3(func(ctx context.Context, w *World, label, recipient, keyOwner string) error {
 			return w.CheckShareKeyOnly(ctx, label, recipient, keyOwner)
 		})),
-	def(KindCheck, `^the slot values of the share of `+reQuoted+` to `+reName+` decrypt with the share's key only$`,
+	def(KindCheck, "share.values_share_key_only", `the slot values of the share of {label:text} to {recipient:name} decrypt with the share's key only`,
 		"Every value of the recipient's copy is canonical Aes256Gcm that opens with the share DEK to the owner's value and with no user's DEK, KEK or PDK.",
 		a2(func(ctx context.Context, w *World, label, recipient string) error {
 			return w.CheckSlotsShareKeyOnly(ctx, label, recipient)
 		})),
-	def(KindCheck, `^`+reName+`'s copy of `+reQuoted+` holds no value for `+reSlots+`$`,
+	def(KindCheck, "share.no_value_for", `{recipient:name}'s copy of {label:text} holds no value for {slots:slots}`,
 		"The recipient's copy has no value or verification key for these slots, and their plaintexts never reached him.",
 		a3(func(ctx context.Context, w *World, recipient, label, slots string) error {
 			return w.CheckNoValueFor(ctx, recipient, label, splitQuoted(slots))
 		})),
-	def(KindCheck, `^every slot of the share of `+reQuoted+` to `+reName+` has a value verification hash that verifies$`,
+	def(KindCheck, "share.hashes_verify", `every slot of the share of {label:text} to {recipient:name} has a value verification hash that verifies`,
 		"Every shared value has a 64-byte verification key (under the share DEK) and a lowercase hex HMAC-SHA256 hash that matches.",
 		a2(func(ctx context.Context, w *World, label, recipient string) error {
 			return w.CheckVerificationHashes(ctx, label, recipient)
 		})),
-	def(KindCheck, `^a tampered copy of the share of `+reQuoted+` to `+reName+` is rejected$`,
+	def(KindCheck, "share.tamper_rejected", `a tampered copy of the share of {label:text} to {recipient:name} is rejected`,
 		"Flipped bytes in a value's ciphertext, tag or IV, in a verification key, or in the wrapped DEK fail to decrypt; a changed hash or value fails the HMAC check.",
 		a2(func(ctx context.Context, w *World, label, recipient string) error {
 			return w.CheckTamperedShare(ctx, label, recipient)
 		})),
-	def(KindCheck, `^`+reName+` cannot read the share of `+reQuoted+` before accepting it$`,
+	def(KindCheck, "share.locked_until_accepted", `{recipient:name} cannot read the share of {label:text} before accepting it`,
 		"While the share waits for acceptance its encrypted DEK is null in the share and its item, and the recipient's client cannot read it.",
 		a2(func(ctx context.Context, w *World, recipient, label string) error {
 			return w.CheckCannotReadBeforeAccepting(ctx, recipient, label)
 		})),
-	def(KindCheck, `^`+reName+` was shown the terms `+reQuoted+`$`,
+	def(KindCheck, "share.terms_shown", `{recipient:name} was shown the terms {terms:text}`,
 		"The share the user accepted carried these terms.",
 		a2(func(_ context.Context, w *World, recipient, terms string) error {
 			return w.CheckShownTerms(recipient, terms)
 		})),
-	def(KindCheck, `^`+reName+` has a task to update the shares of `+reQuoted+`$`,
+	def(KindCheck, "share.rekey_task", `{owner:name} has a task to update the shares of {label:text}`,
 		"The owner's client task queue holds an update_item_shares task for the item, in state todo.",
 		a2(func(ctx context.Context, w *World, owner, label string) error { return w.CheckTask(ctx, owner, label) })),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` has a new encrypted DEK$`,
+	def(KindCheck, "share.new_dek", `the share of {label:text} to {recipient:name} has a new encrypted DEK`,
 		"The recipient reads another encrypted DEK than the share was created with, opening to another key.",
 		a2(func(ctx context.Context, w *World, label, recipient string) error {
 			return w.CheckNewEncryptedDEK(ctx, label, recipient)
 		})),
-	def(KindCheck, `^the share of `+reQuoted+` to `+reName+` has owner `+reName+` and sender `+reName+`$`,
+	def(KindCheck, "share.owner_and_sender", `the share of {label:text} to {recipient:name} has owner {owner:name} and sender {sender:name}`,
 		"Recipient and sender read these owner_id and sender_id (and the recipient_id).",
 		a4(func(ctx context.Context, w *World, label, recipient, owner, sender string) error {
 			return w.CheckOwnerSender(ctx, label, recipient, owner, sender)
 		})),
 
 	// ---- outcomes ----
-	def(KindCheck, patRefused,
+	def(KindCheck, "outcome.refused", `the request is refused`,
 		"The previous action was refused by the target with a 4xx status.",
 		a0(func(_ context.Context, w *World) error { return w.CheckRefused(0) })),
-	def(KindCheck, patRefusedStatus,
+	def(KindCheck, "outcome.refused_status", `the request is refused with status {status:number}`,
 		"The previous action was refused by the target with this status.",
 		a1(func(_ context.Context, w *World, status int) error { return w.CheckRefused(status) })),
 
 	// ---- crypto ----
-	def(KindCheck, `^every encrypted field the Vault returned to `+reNames+` is a canonical Cryppo string$`,
+	def(KindCheck, "crypto.canonical_cryppo", `every encrypted field the Vault returned to {users:names} is a canonical Cryppo string`,
 		"After reading back everything they hold, every encrypted field ever returned to the users parses and re-serializes to itself; RSA where keys are wrapped to a public key, AES-GCM elsewhere.",
 		a1(func(ctx context.Context, w *World, names string) error {
 			return w.CheckEncryptedFieldsCanonical(ctx, splitNames(names))
 		})),
-	def(KindCheck, `^every symmetric ciphertext is `+reQuoted+` with a (\d+)-byte IV, a (\d+)-byte tag and AAD `+reQuoted+`$`,
+	def(KindCheck, "crypto.symmetric_form", `every symmetric ciphertext is {strategy:text} with a {iv:number}-byte IV, a {tag:number}-byte tag and AAD {aad:text}`,
 		"Every AES field sent or returned is canonical, of this strategy, IV and tag size and AAD.",
 		a4(func(_ context.Context, w *World, strategy string, iv, tag int, aad string) error {
 			return w.CheckSymmetricCiphertexts(AESForm{Strategy: strategy, IV: iv, Tag: tag, AAD: aad})
 		})),
-	def(KindCheck, `^every wrapped share key is `+reQuoted+` with the empty artifacts `+reQuoted+`$`,
+	def(KindCheck, "crypto.wrapped_key_form", `every wrapped share key is {strategy:text} with the empty artifacts {artifacts:text}`,
 		"Every encrypted_dek and dek sent or returned is canonical, of this strategy, with exactly these artifacts and a ciphertext as long as the modulus.",
 		a2(func(_ context.Context, w *World, strategy, artifacts string) error {
 			return w.CheckWrappedShareKeys(RSAForm{Strategy: strategy, Artifacts: artifacts})
 		})),
-	def(KindCheck, `^every keypair `+reNames+` made is RSA-(\d+) with public exponent (\d+)$`,
+	def(KindCheck, "crypto.keypairs", `every keypair {users:names} made is RSA-{bits:number} with public exponent {exponent:number}`,
 		"Every keypair the users stored in their Keystores has this size and exponent, its private key wrapped under the owner's KEK as node-forge PEM.",
 		a3(func(ctx context.Context, w *World, names string, bits, e int) error {
 			return w.CheckAllKeypairs(ctx, splitNames(names), bits, e)
 		})),
-	def(KindCheck, `^every key encryption key, data encryption key and share key is (\d+) bytes$`,
+	def(KindCheck, "crypto.key_sizes", `every key encryption key, data encryption key and share key is {size:number} bytes`,
 		"Every stored KEK and DEK and every share key a recipient can open unwraps to this many bytes.",
 		a1(func(ctx context.Context, w *World, n int) error { return w.CheckKeySizes(ctx, n) })),
-	def(KindCheck, `^a tampered copy of `+reName+`'s wrapped key encryption key is rejected$`,
+	def(KindCheck, "crypto.kek_tamper_rejected", `a tampered copy of {user:name}'s wrapped key encryption key is rejected`,
 		"The stored KEK opens with the PDK; copies with a flipped ciphertext, tag or IV byte fail with ErrDecrypt.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckTamperedKEK(ctx, name) })),
-	def(KindCheck, `^the crypto ledger records a share key generated by `+reName+` and opened by `+reName+`$`,
+	def(KindCheck, "crypto.ledger_share_key", `the crypto ledger records a share key generated by {sender:name} and opened by {recipient:name}`,
 		"The ledger holds one share key generated and RSA-wrapped by the sender and unwrapped by the recipient, with one fingerprint.",
 		a2(func(_ context.Context, w *World, sender, recipient string) error {
 			return w.CheckLedgerShareKey(sender, recipient)
 		})),
-	def(KindCheck, `^the crypto ledger re-verifies$`,
+	def(KindCheck, "crypto.ledger_reverifies", `the crypto ledger re-verifies`,
 		"Every crypto operation recorded so far is re-done and gives the recorded result (every scenario also does this when it ends).",
 		a0(func(_ context.Context, w *World) error { return w.CheckLedger() })),
 
 	// ---- access control ----
-	def(KindCheck, `^`+reName+` cannot (read|update|delete) `+reName+`'s item `+reQuoted+`$`,
+	def(KindCheck, "access.item_denied", `{actor:name} cannot {verb:read|update|delete} {owner:name}'s item {label:text}`,
 		"A user who does not own the item gets 404 for it (its slots and list too, when reading), and the owner's item is unchanged.",
 		a4(func(ctx context.Context, w *World, actor, verb, owner, label string) error {
 			return w.CheckCannotAccessItem(ctx, actor, verb, owner, label)
 		})),
-	def(KindCheck, `^`+reName+` cannot (read|delete) the share of `+reQuoted+` to `+reName+`$`,
+	def(KindCheck, "access.share_denied", `{actor:name} cannot {verb:read|delete} the share of {label:text} to {recipient:name}`,
 		"A user who is neither sender nor recipient gets 404 for the share, its item and from DELETE, and the share stays.",
 		a4(func(ctx context.Context, w *World, actor, verb, label, recipient string) error {
 			return w.CheckCannotAccessShare(ctx, actor, verb, label, recipient)
 		})),
-	def(KindCheck, `^reading `+reName+`'s item `+reQuoted+` with `+reToken+` is refused with status (\d+)$`,
+	def(KindCheck, "access.item_bad_token", `reading {owner:name}'s item {label:text} with {token:token} is refused with status {status:number}`,
 		"GET /items/{id} with no token, a malformed one, the token of an ended session or the old token after logging out is refused with this status.",
 		a4(func(ctx context.Context, w *World, owner, label, token string, status int) error {
 			k, err := ParseTokenKind(token)
@@ -554,7 +618,7 @@ var table = []Definition{
 			}
 			return w.CheckItemRefusedWith(ctx, owner, label, k, status)
 		})),
-	def(KindCheck, `^reading the share of `+reQuoted+` as `+reName+` with `+reToken+` is refused with status (\d+)$`,
+	def(KindCheck, "access.share_bad_token", `reading the share of {label:text} as {reader:name} with {token:token} is refused with status {status:number}`,
 		"GET of the share, as one of its parties but with a bad token, is refused with this status.",
 		a4(func(ctx context.Context, w *World, label, reader, token string, status int) error {
 			k, err := ParseTokenKind(token)
@@ -563,7 +627,7 @@ var table = []Definition{
 			}
 			return w.CheckShareRefusedWith(ctx, label, reader, k, status)
 		})),
-	def(KindCheck, `^reading `+reName+`'s key encryption key with `+reToken+` is refused with status (\d+)$`,
+	def(KindCheck, "access.kek_bad_token", `reading {owner:name}'s key encryption key with {token:token} is refused with status {status:number}`,
 		"Keystore GET /key_encryption_key with a bad token is refused with this status.",
 		a3(func(ctx context.Context, w *World, owner, token string, status int) error {
 			k, err := ParseTokenKind(token)

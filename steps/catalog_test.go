@@ -31,10 +31,10 @@ func TestCatalogIsCurrent(t *testing.T) {
 	}
 	for _, d := range table {
 		if p := d.Phrase(); strings.ContainsAny(p, `\^$`) || strings.Contains(p, "(?") {
-			t.Errorf("phrase of %s still shows regexp syntax: %s", d.Text, p)
+			t.Errorf("phrase of %s still shows regexp syntax: %s", d.ID, p)
 		}
 		if d.Doc == "" {
-			t.Errorf("step %s has no doc", d.Text)
+			t.Errorf("step %s has no doc", d.ID)
 		}
 	}
 }

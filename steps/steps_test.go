@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -93,44 +94,38 @@ func pickleSteps(t *testing.T) map[string]string {
 	return steps
 }
 
+var idRe = regexp.MustCompile(`^[a-z]+\.[a-z_]+$`)
+
 // TestDefinitionsMatchFeatures checks that every step phrase of the
 // features and of the compiled HCL scenarios matches exactly one
 // definition, and that the table is well formed.
 func TestDefinitionsMatchFeatures(t *testing.T) {
 	defs := Definitions()
-	seen := map[string]bool{}
 	for _, d := range defs {
-		if d.Pattern == nil || d.Pattern.String() != d.Text {
-			t.Errorf("definition %q: Pattern and Text disagree", d.Text)
+		if !idRe.MatchString(d.ID) {
+			t.Errorf("definition %s: ID is not area.name", d.ID)
 		}
-		if !strings.HasPrefix(d.Text, "^") || !strings.HasSuffix(d.Text, "$") {
-			t.Errorf("definition %q is not anchored", d.Text)
+		if p := d.Pattern.String(); !strings.HasPrefix(p, "^") || !strings.HasSuffix(p, "$") {
+			t.Errorf("definition %s is not anchored", d.ID)
 		}
 		if d.Doc == "" {
-			t.Errorf("definition %q has no Doc", d.Text)
+			t.Errorf("definition %s has no Doc", d.ID)
 		}
 		if d.Kind != KindAction && d.Kind != KindCheck && d.Kind != KindState {
-			t.Errorf("definition %q: kind %q", d.Text, d.Kind)
+			t.Errorf("definition %s: kind %q", d.ID, d.Kind)
 		}
 		if d.handler == nil {
-			t.Errorf("definition %q has no handler", d.Text)
+			t.Errorf("definition %s has no handler", d.ID)
 		}
-		if seen[d.Text] {
-			t.Errorf("definition %q appears twice", d.Text)
-		}
-		seen[d.Text] = true
 	}
 	used := map[string]int{}
 	match := func(where, text string) {
-		var hits []string
-		for _, d := range defs {
-			if d.Pattern.MatchString(text) {
-				hits = append(hits, d.Text)
-				used[d.Text]++
-			}
+		hits := Matching(text)
+		for _, h := range hits {
+			used[h.ID]++
 		}
 		if len(hits) != 1 {
-			t.Errorf("%s: step %q matches %d definitions: %q", where, text, len(hits), hits)
+			t.Errorf("%s: step %q matches %d definitions", where, text, len(hits))
 		}
 	}
 	texts := pickleSteps(t)
@@ -142,22 +137,21 @@ func TestDefinitionsMatchFeatures(t *testing.T) {
 	for _, text := range keys {
 		match(texts[text], text)
 	}
-	var hdefs []hclscenario.StepDef
-	for _, d := range defs {
-		hdefs = append(hdefs, hclscenario.StepDef{Pattern: d.Pattern, Text: d.Text})
-	}
-	set := loadHCL(t)
-	for _, d := range set.CheckSteps(hdefs) {
-		t.Errorf("HCL: %s", hclscenario.FormatDiagnostic(d))
-	}
-	for _, f := range set.Features() {
-		for _, p := range hclscenario.CheckGherkin(f.Name, f.Contents, hdefs) {
-			t.Errorf("HCL compiled: %s", p)
+	for _, f := range loadHCL(t).Features() {
+		ids := &messages.Incrementing{}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(f.Contents), ids.NewId)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		for _, p := range gherkin.Pickles(*doc, f.Name, ids.NewId) {
+			for _, s := range p.Steps {
+				match(f.Name, s.Text)
+			}
 		}
 	}
 	for _, d := range defs {
-		if used[d.Text] == 0 {
-			t.Logf("definition used by no feature (HCL or other front ends may use it): %s", d.Text)
+		if used[d.ID] == 0 {
+			t.Logf("definition used by no feature or HCL scenario: %s", d.ID)
 		}
 	}
 }
@@ -196,7 +190,7 @@ func TestPatternsAcceptTheLanguage(t *testing.T) {
 	} {
 		for _, d := range Definitions() {
 			if d.Pattern.MatchString(text) {
-				t.Errorf("%q matches %s, want no definition", text, d.Text)
+				t.Errorf("%q matches %s, want no definition", text, d.ID)
 			}
 		}
 	}

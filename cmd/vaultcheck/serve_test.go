@@ -118,7 +118,7 @@ func TestServeBadAddress(t *testing.T) {
 
 func TestStepsPrintsTheCatalog(t *testing.T) {
 	code, out, _ := runMain(t, "steps")
-	if code != exitOK || !strings.HasPrefix(out, "# Step catalog") || !strings.Contains(out, "`<Name> is a registered user`") {
+	if code != exitOK || !strings.HasPrefix(out, "# Step catalog") || !strings.Contains(out, "`<User> is a registered user`") {
 		t.Fatalf("exit %d, output %.300q", code, out)
 	}
 }

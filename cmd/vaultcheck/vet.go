@@ -27,7 +27,7 @@ func init() { subcommands = append(subcommands, newVetCmd) }
 var stepDefinitions = func() []hclscenario.StepDef {
 	var defs []hclscenario.StepDef
 	for _, d := range steps.Definitions() {
-		defs = append(defs, hclscenario.StepDef{Pattern: d.Pattern, Text: d.Text})
+		defs = append(defs, hclscenario.StepDef{Pattern: d.Pattern, Text: d.Pattern.String()})
 	}
 	return defs
 }

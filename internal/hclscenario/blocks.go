@@ -362,14 +362,6 @@ func (d *decoder) decodeUpdate(b *block) bool {
 		if u.slots, sok = d.slotMap(a); !sok {
 			ok = false
 		}
-		// A changed value travels in quotes: "changes slot "vin" of
-		// "My Car" to "...""; the table rules are not enough.
-		for _, s := range u.slots {
-			if p := quotedProblem(s.value); p != "" {
-				d.errf(s.rng, "Value cannot be carried by a step", "The new value of slot %q %s.", s.name, p)
-				ok = false
-			}
-		}
 	}
 	if a := b.attrs["rekey"]; a != nil {
 		var bok bool
@@ -453,7 +445,7 @@ func (d *decoder) decodeExpect(b *block) bool {
 	usesShare, usesItem := false, false
 	for _, a := range attrs {
 		as := spec.attr(a.Name)
-		c := check{name: a.Name, rng: a.Range}
+		c := check{name: a.Name, rng: a.Range, val: a.Expr.Range()}
 		cok := true
 		switch as.Type {
 		case tTrue:

@@ -1,11 +1,14 @@
 package hclscenario
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // visible reports whether x can be seen from scope s: it is in s or in
@@ -242,7 +245,7 @@ type state struct {
 	changed map[*block]bool    // items changed since their shares were last re-keyed
 	all     []*person          // users of the scenario, for checks over everyone
 	steps   []step
-	emit    bool
+	writing bool // emit steps (false while replaying the background)
 }
 
 func newState(d *decoder) *state {
@@ -260,30 +263,127 @@ func (st *state) errf(rng hcl.Range, summary, format string, args ...any) {
 type step struct {
 	kw     string // Given, When or Then
 	text   string
-	table  [][]string
+	table  [][]string  // header first; nil for none
 	src    hcl.Range   // the step's line
 	rowSrc []hcl.Range // each table row after the header
 	block  *block
 }
 
-func (st *state) add(b *block, kw string, src hcl.Range, format string, args ...any) *step {
-	if !st.emit {
-		return &step{}
-	}
-	st.steps = append(st.steps, step{kw: kw, text: fmt.Sprintf(format, args...), src: src, block: b})
-	return &st.steps[len(st.steps)-1]
+// from is where a step argument comes from in the file: the range to
+// report a value the step cannot carry at, and the attribute's name.
+type from struct {
+	rng  hcl.Range
+	attr string
 }
 
-func (s *step) slotTable(slots []slotValue) {
-	s.table = [][]string{{"slot", "value"}}
-	for _, sv := range slots {
-		s.table = append(s.table, []string{sv.name, sv.value})
-		s.rowSrc = append(s.rowSrc, sv.rng)
+// emit renders the step id of the step table with args, as kw, written
+// where src is. A value the phrase cannot carry is reported at the range
+// its argument came from (srcs, by argument key; rows for the cells of a
+// slot table), never changed to fit.
+func (st *state) emit(b *block, kw string, src hcl.Range, id string, args steps.Args, srcs map[string]from, rows []slotValue) {
+	if !st.writing {
+		return
 	}
+	if rows != nil {
+		table := make([][]string, len(rows))
+		for i, r := range rows {
+			table[i] = []string{r.name, r.value}
+		}
+		args[steps.TableKey] = table
+	}
+	rendered, err := steps.Render(id, args)
+	if err != nil {
+		// Report every value of the step that cannot be carried, not only
+		// the first: replace each reported one with a harmless stand-in
+		// and render again.
+		for range 64 {
+			if !st.renderError(err, src, srcs, rows) || !standIn(args, err) {
+				return
+			}
+			if _, err = steps.Render(id, args); err == nil {
+				return
+			}
+		}
+		return
+	}
+	s := step{kw: kw, text: rendered.Text, table: rendered.Table, src: src, block: b}
+	for _, r := range rows {
+		s.rowSrc = append(s.rowSrc, r.rng)
+	}
+	st.steps = append(st.steps, s)
 }
 
-// names joins display names as the steps do: "Alice", "Alice and Bob",
-// "Alice, Bob and Jane".
+// renderError turns a value a step cannot carry into a diagnostic at the
+// value. It reports false when the error is not about a value of the file
+// (a bug of the compiler, reported as such).
+func (st *state) renderError(err error, src hcl.Range, srcs map[string]from, rows []slotValue) bool {
+	var re *steps.RenderError
+	if !errors.As(err, &re) {
+		st.errf(src, internalError, "vaultcheck failed to write a step: %v; please report it.", err)
+		return false
+	}
+	problem := re.Problem
+	if strings.Contains(problem, "white space") {
+		problem += " (trimspace() removes it)"
+	}
+	if re.Param == steps.TableKey && re.Row >= 1 && re.Row <= len(rows) {
+		r := rows[re.Row-1]
+		what, rng := "value", r.val
+		if re.Col == 0 {
+			what, rng = "name", r.key
+		}
+		st.errf(rng, "Value cannot be carried by a step", "The %s of slot %q %s.", what, r.name, problem)
+		return true
+	}
+	f, ok := srcs[re.Param]
+	if !ok {
+		// Every argument that comes from the file has its range: one
+		// without is a bug of the compiler, not of the file.
+		st.errf(src, internalError, "vaultcheck failed to write a step: %v; please report it.", err)
+		return false
+	}
+	st.errf(f.rng, "Value cannot be carried by a step", "%q %s.", f.attr, problem)
+	return true
+}
+
+// standIn replaces the argument err is about with a value every phrase
+// carries, so that rendering again finds the step's other problems. It
+// reports false when there is nothing to replace.
+func standIn(args steps.Args, err error) bool {
+	var re *steps.RenderError
+	if !errors.As(err, &re) {
+		return false
+	}
+	if re.Param == steps.TableKey {
+		rows, ok := args[steps.TableKey].([][]string)
+		if !ok || re.Row < 1 || re.Row > len(rows) || re.Col >= len(rows[re.Row-1]) {
+			return false
+		}
+		rows[re.Row-1][re.Col] = "x"
+		return true
+	}
+	switch args[re.Param].(type) {
+	case string:
+		args[re.Param] = "x"
+	case []string:
+		args[re.Param] = []string{"x"}
+	default:
+		return false
+	}
+	return true
+}
+
+// labelFrom is where the label of an item block comes from: its label
+// attribute, or its block label.
+func labelFrom(item *block) from {
+	if a := item.attrs["label"]; a != nil {
+		return from{a.Expr.Range(), "label"}
+	}
+	return from{item.labelRange, "label"}
+}
+
+// names lists display names as messages name them: "Alice", "Alice and
+// Bob", "Alice, Bob and Jane".
 func names(ps []*person) string {
 	var n []string
 	for _, p := range ps {
@@ -293,6 +393,15 @@ func names(ps []*person) string {
 		return strings.Join(n, "")
 	}
 	return strings.Join(n[:len(n)-1], ", ") + " and " + n[len(n)-1]
+}
+
+// nameList is the display names of ps, for a step argument.
+func nameList(ps []*person) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
+	}
+	return out
 }
 
 // register emits the registration of the scope's users.
@@ -321,9 +430,9 @@ func (st *state) register(s *scope) {
 	}
 	switch {
 	case len(plain) == 1:
-		st.add(first, "Given", first.def, "%s is a registered user", plain[0].name)
+		st.emit(first, "Given", first.def, "user.registered", steps.Args{"user": plain[0].name}, nil, nil)
 	case len(plain) > 1:
-		st.add(first, "Given", first.def, "users %s are registered", names(plain))
+		st.emit(first, "Given", first.def, "users.registered", steps.Args{"users": nameList(plain)}, nil, nil)
 	}
 	for _, b := range s.blocks {
 		if b.user == nil {
@@ -331,7 +440,8 @@ func (st *state) register(s *scope) {
 		}
 		for _, p := range b.user.persons {
 			if p.password != nil && st.users[p.name] == p {
-				st.add(b, "Given", b.rangeOf("password"), "%s registers with password %q", p.name, *p.password)
+				st.emit(b, "Given", b.rangeOf("password"), "user.registers_with_password", steps.Args{"user": p.name, "password": *p.password},
+					map[string]from{"password": {b.rangeOf("password"), "password"}}, nil)
 			}
 		}
 	}
@@ -370,8 +480,8 @@ func (st *state) item(b *block) {
 		return
 	}
 	st.labels[it.label] = b
-	s := st.add(b, "Given", b.def, "%s has a %q item %q with:", it.owner.name, it.template, it.label)
-	s.slotTable(it.slots)
+	st.emit(b, "Given", b.def, "item.create", steps.Args{"owner": it.owner.name, "template": it.template, "label": it.label},
+		map[string]from{"template": {b.rangeOf("template"), "template"}, "label": labelFrom(b)}, it.slots)
 }
 
 func (st *state) connection(b *block) {
@@ -385,10 +495,10 @@ func (st *state) connection(b *block) {
 		st.conns[k] = b
 		delete(st.connDel, k)
 		if c.invite {
-			st.add(b, "When", b.rangeOf("invite"), "%s invites %s to connect as %q", c.from.name, t.name, t.name)
-			st.add(b, "When", b.rangeOf("invite"), "%s accepts %s's invitation as %q", t.name, c.from.name, c.from.name)
+			st.emit(b, "When", b.rangeOf("invite"), "connection.invite", steps.Args{"inviter": c.from.name, "invitee": t.name, "as": t.name}, nil, nil)
+			st.emit(b, "When", b.rangeOf("invite"), "connection.accept_invitation", steps.Args{"invitee": t.name, "inviter": c.from.name, "as": c.from.name}, nil, nil)
 		} else {
-			st.add(b, "Given", b.rangeOf("to"), "%s and %s are connected", c.from.name, t.name)
+			st.emit(b, "Given", b.rangeOf("to"), "connection.connected", steps.Args{"user": c.from.name, "other": t.name}, nil, nil)
 		}
 	}
 }
@@ -502,27 +612,26 @@ func (st *state) share(b *block) {
 		}
 	}
 	for _, r := range s.to {
-		if s.parent != nil {
-			st.add(b, "When", b.rangeOf("from_share"), "%s shares the %q %s received from %s with %s", s.sharer.name, s.label, s.sharer.pronoun, s.from.name, r.name)
-		} else {
-			// One phrase with optional parts, in the step library's order:
-			// slot, recipient, terms, on-sharing.
-			var text strings.Builder
-			text.WriteString(s.sharer.name + " shares ")
+		label := map[string]from{"label": labelFrom(s.origin)}
+		switch {
+		case s.parent != nil:
+			st.emit(b, "When", b.rangeOf("from_share"), "share.onshare",
+				steps.Args{"sender": s.sharer.name, "label": s.label, "pronoun": s.sharer.pronoun, "from": s.from.name, "recipient": r.name}, label, nil)
+		case s.expires != "":
+			// The decoder allows expires only with a whole-item share.
+			label["until"] = from{b.rangeOf("expires"), "expires"}
+			st.emit(b, "When", b.def, "share.until", steps.Args{"sender": s.sharer.name, "label": s.label, "recipient": r.name, "until": s.expires}, label, nil)
+		default:
+			args := steps.Args{"sender": s.sharer.name, "label": s.label, "recipient": r.name, "onsharing": s.onsharing}
 			if s.slot != "" {
-				fmt.Fprintf(&text, "slot %q of ", s.slot)
-			}
-			fmt.Fprintf(&text, "%q with %s", s.label, r.name)
-			if s.expires != "" {
-				fmt.Fprintf(&text, " until %q", s.expires)
+				args["slot"] = s.slot
+				label["slot"] = from{b.rangeOf("slot"), "slot"}
 			}
 			if s.hasTerms {
-				fmt.Fprintf(&text, " with terms %q", s.terms)
+				args["terms"] = s.terms
+				label["terms"] = from{b.rangeOf("terms"), "terms"}
 			}
-			if s.onsharing {
-				text.WriteString(" allowing on-sharing")
-			}
-			st.add(b, "When", b.def, "%s", text.String())
+			st.emit(b, "When", b.def, "share.item", args, label, nil)
 		}
 		// Even a share the Vault must refuse is named by item label and
 		// recipient, and the step library rejects a second one as
@@ -534,7 +643,7 @@ func (st *state) share(b *block) {
 			continue
 		}
 		if s.refused {
-			st.add(b, "Then", b.rangeOf("refused"), "the request is refused")
+			st.emit(b, "Then", b.rangeOf("refused"), "outcome.refused", steps.Args{}, nil, nil)
 			continue
 		}
 		st.live[key] = copyKey{b, r}
@@ -544,7 +653,8 @@ func (st *state) share(b *block) {
 		for _, r := range s.to {
 			if c := st.copies[copyKey{b, r}]; c != nil {
 				c.accepted, c.acceptBy = true, b
-				st.add(b, "When", b.rangeOf("accept"), "%s accepts the share of %q from %s", r.name, s.label, s.sharer.name)
+				st.emit(b, "When", b.rangeOf("accept"), "share.accept", steps.Args{"recipient": r.name, "label": s.label, "sender": s.sharer.name},
+					map[string]from{"label": labelFrom(s.origin)}, nil)
 			}
 		}
 	}
@@ -590,7 +700,8 @@ func (st *state) acceptBlock(b *block) {
 			continue
 		}
 		c.accepted, c.acceptBy = true, b
-		st.add(b, "When", b.rangeOf("share"), "%s accepts the share of %q from %s", r.name, s.label, s.sharer.name)
+		st.emit(b, "When", b.rangeOf("share"), "share.accept", steps.Args{"recipient": r.name, "label": s.label, "sender": s.sharer.name},
+			map[string]from{"label": labelFrom(s.origin)}, nil)
 	}
 }
 
@@ -605,7 +716,8 @@ func (st *state) updateBlock(b *block) {
 			st.errf(sv.rng, "Unknown slot", "%q is not a slot of %s (its slots: %s).%s", sv.name, u.item.ref(), quoteList(it.slotNames()), suggest(sv.name, it.slotNames()))
 			continue
 		}
-		st.add(b, "When", sv.rng, "%s changes slot %q of %q to %q", it.owner.name, sv.name, it.label, sv.value)
+		st.emit(b, "When", sv.rng, "item.change_slot", steps.Args{"owner": it.owner.name, "slot": sv.name, "label": it.label, "value": sv.value},
+			map[string]from{"slot": {sv.key, "slots"}, "value": {sv.val, "slots"}, "label": labelFrom(u.item)}, nil)
 	}
 	st.changed[u.item] = true
 	if !u.rekey {
@@ -625,7 +737,8 @@ func (st *state) updateBlock(b *block) {
 		c.rekeyed = true
 	}
 	st.changed[u.item] = false
-	st.add(b, "When", b.rangeOf("rekey"), "%s updates the shares of %q", it.owner.name, it.label)
+	st.emit(b, "When", b.rangeOf("rekey"), "share.update", steps.Args{"owner": it.owner.name, "label": it.label},
+		map[string]from{"label": labelFrom(u.item)}, nil)
 }
 
 func (st *state) deleteBlock(b *block) {
@@ -653,7 +766,7 @@ func (st *state) deleteBlock(b *block) {
 			}
 			delete(st.conns, k)
 			st.connDel[k] = b
-			st.add(b, "When", b.rangeOf("connection"), "%s deletes %s connection to %s", x.by.name, x.by.possessive(), o.name)
+			st.emit(b, "When", b.rangeOf("connection"), "connection.delete", steps.Args{"user": x.by.name, "pronoun": x.by.pronoun, "other": o.name}, nil, nil)
 		}
 		return
 	}
@@ -680,7 +793,8 @@ func (st *state) deleteBlock(b *block) {
 		}
 		c.deleted = b
 		delete(st.live, c.liveLabel)
-		st.add(b, "When", b.rangeOf("share"), "%s deletes the share of %q to %s", x.by.name, s.label, r.name)
+		st.emit(b, "When", b.rangeOf("share"), "share.delete", steps.Args{"user": x.by.name, "label": s.label, "recipient": r.name},
+			map[string]from{"label": labelFrom(s.origin)}, nil)
 	}
 }
 
@@ -708,16 +822,6 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func slotList(slots []string) string {
-	q := make([]string, len(slots))
-	for i, s := range slots {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	if len(q) == 1 {
-		return "slot " + q[0]
-	}
-	return "slots " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
-}
 
 func (st *state) expectBlock(b *block) {
 	e := b.expect
@@ -772,21 +876,22 @@ func (st *state) check(b *block, c check, shareRcpts []*person) {
 				return
 			}
 		}
-		st.add(b, "Then", c.rng, "%s sees %s item %q with:", it.owner.name, it.owner.possessive(), it.label).slotTable(c.slots)
+		st.emit(b, "Then", c.rng, "item.owner_sees", steps.Args{"owner": it.owner.name, "pronoun": it.owner.pronoun, "label": it.label},
+			map[string]from{"label": labelFrom(e.item)}, c.slots)
 		return
 	case slices.Contains(itemChecks, c.name):
 		it := e.item.item
 		switch c.name {
 		case "stored_encrypted":
-			st.add(b, "Then", c.rng, "every slot value of %q is stored encrypted with %s's data encryption key", it.label, it.owner.name)
+			st.emit(b, "Then", c.rng, "item.stored_encrypted", steps.Args{"label": it.label, "owner": it.owner.name}, map[string]from{"label": labelFrom(e.item)}, nil)
 		case "no_plaintext_in_vault":
-			st.add(b, "Then", c.rng, "the Vault holds no plaintext of %q", it.label)
+			st.emit(b, "Then", c.rng, "item.no_plaintext", steps.Args{"label": it.label}, map[string]from{"label": labelFrom(e.item)}, nil)
 		case "rekey_task":
 			if !st.changed[e.item] {
 				st.errf(c.rng, "No update to re-key", "%s has not changed since its shares were last re-keyed, so the Vault has no task for it. Put an update of it before this check.", e.item.ref())
 				return
 			}
-			st.add(b, "Then", c.rng, "%s has a task to update the shares of %q", it.owner.name, it.label)
+			st.emit(b, "Then", c.rng, "share.rekey_task", steps.Args{"owner": it.owner.name, "label": it.label}, map[string]from{"label": labelFrom(e.item)}, nil)
 		}
 		return
 	case c.name == "values" || slices.Contains(shareChecks, c.name):
@@ -816,7 +921,8 @@ func (st *state) check(b *block, c check, shareRcpts []*person) {
 				st.errf(c.rng, "Share not deleted", "%s to %s has not been deleted at this point: add a delete block before this check.", c.target.ref(), r.name)
 				return
 			}
-			st.add(b, "Then", c.rng, "the share of %q to %s is gone for %s and %s", s.label, r.name, s.sharer.name, r.name)
+			st.emit(b, "Then", c.rng, "share.gone", steps.Args{"label": s.label, "recipient": r.name, "users": []string{s.sharer.name, r.name}},
+				map[string]from{"label": labelFrom(s.origin)}, nil)
 		}
 		return
 	case c.name == "cannot_read" || c.name == "cannot_delete" || c.name == "cannot_update":
@@ -835,35 +941,40 @@ func (st *state) check(b *block, c check, shareRcpts []*person) {
 				st.errf(c.rng, "Wrong count", "%s has %s at this point (%s), not %d.", u.name, plural(len(held), dir+" share", dir+" shares"), what, c.num)
 				return
 			}
-			st.add(b, "Then", c.rng, "%s has %s", u.name, plural(c.num, dir+" share", dir+" shares"))
+			id := "share.incoming_count"
+			if dir == "outgoing" {
+				id = "share.outgoing_count"
+			}
+			st.emit(b, "Then", c.rng, id, steps.Args{"user": u.name, "count": c.num}, nil, nil)
 		}
 	case "connections":
 		for _, u := range actors {
-			st.add(b, "Then", c.rng, "%s has %s", u.name, plural(c.num, "connection", "connections"))
+			st.emit(b, "Then", c.rng, "connection.count", steps.Args{"user": u.name, "count": c.num}, nil, nil)
 		}
 	case "canonical_cryppo":
-		st.add(b, "Then", c.rng, "every encrypted field the Vault returned to %s is a canonical Cryppo string", names(everyone))
+		st.emit(b, "Then", c.rng, "crypto.canonical_cryppo", steps.Args{"users": nameList(everyone)}, nil, nil)
 	case "keypairs_rsa4096":
-		st.add(b, "Then", c.rng, "every keypair %s made is RSA-4096 with public exponent 65537", names(everyone))
+		st.emit(b, "Then", c.rng, "crypto.keypairs", steps.Args{"users": nameList(everyone), "bits": 4096, "exponent": 65537}, nil, nil)
 	case "public_keys_pem":
-		st.add(b, "Then", c.rng, "the public keys %s sent are PEM as node-forge writes them", names(everyone))
+		st.emit(b, "Then", c.rng, "users.public_keys_pem", steps.Args{"users": nameList(everyone)}, nil, nil)
 	case "kek_tamper_rejected":
 		for _, u := range everyone {
-			st.add(b, "Then", c.rng, "a tampered copy of %s's wrapped key encryption key is rejected", u.name)
+			st.emit(b, "Then", c.rng, "crypto.kek_tamper_rejected", steps.Args{"user": u.name}, nil, nil)
 		}
 	case "symmetric_format":
-		st.add(b, "Then", c.rng, `every symmetric ciphertext is "Aes256Gcm" with a 12-byte IV, a 16-byte tag and AAD "none"`)
+		st.emit(b, "Then", c.rng, "crypto.symmetric_form", steps.Args{"strategy": "Aes256Gcm", "iv": 12, "tag": 16, "aad": "none"}, nil, nil)
 	case "wrapped_key_format":
-		st.add(b, "Then", c.rng, `every wrapped share key is "Rsa4096" with the empty artifacts "QQUAAAAA"`)
+		st.emit(b, "Then", c.rng, "crypto.wrapped_key_form", steps.Args{"strategy": "Rsa4096", "artifacts": "QQUAAAAA"}, nil, nil)
 	case "key_sizes":
-		st.add(b, "Then", c.rng, "every key encryption key, data encryption key and share key is 32 bytes")
+		st.emit(b, "Then", c.rng, "crypto.key_sizes", steps.Args{"size": 32}, nil, nil)
 	case "ledger_reverifies":
-		st.add(b, "Then", c.rng, "the crypto ledger re-verifies")
+		st.emit(b, "Then", c.rng, "crypto.ledger_reverifies", steps.Args{}, nil, nil)
 	}
 }
 
 func (st *state) shareCheck(b *block, c check, s *shareData, r *person, cp *copyState) bool {
 	share := b.expect.share
+	labelOf := map[string]from{"label": labelFrom(s.origin)}
 	status := "acceptance_not_required"
 	if s.hasTerms {
 		status = "acceptance_required"
@@ -883,35 +994,38 @@ func (st *state) shareCheck(b *block, c check, s *shareData, r *person, cp *copy
 				return false
 			}
 		}
-		st.add(b, "Then", c.rng, "%s sees the share of %q from %s with:", r.name, s.label, s.sharer.name).slotTable(c.slots)
+		st.emit(b, "Then", c.rng, "share.recipient_sees", steps.Args{"recipient": r.name, "label": s.label, "sender": s.sharer.name}, labelOf, c.slots)
 	case "status":
 		if c.str != status {
 			st.errf(c.rng, "Wrong status", "%s to %s is %q at this point, not %q.", share.ref(), r.name, status, c.str)
 			return false
 		}
-		st.add(b, "Then", c.rng, "the share of %q to %s is %q", s.label, r.name, c.str)
+		st.emit(b, "Then", c.rng, "share.state", steps.Args{"label": s.label, "recipient": r.name, "state": c.str}, labelOf, nil)
 	case "locked_until_accepted":
 		if status != "acceptance_required" {
 			st.errf(c.rng, "Not waiting for acceptance", "%s to %s is %q at this point, so it is not locked.", share.ref(), r.name, status)
 			return false
 		}
-		st.add(b, "Then", c.rng, "%s cannot read the share of %q before accepting it", r.name, s.label)
+		st.emit(b, "Then", c.rng, "share.locked_until_accepted", steps.Args{"recipient": r.name, "label": s.label}, labelOf, nil)
 	case "terms_shown":
 		if status != "accepted" {
 			st.errf(c.rng, "Terms not accepted", "%s to %s is %q at this point; terms are shown when the recipient accepts.", share.ref(), r.name, status)
 			return false
 		}
-		st.add(b, "Then", c.rng, "%s was shown the terms %q", r.name, s.terms)
+		st.emit(b, "Then", c.rng, "share.terms_shown", steps.Args{"recipient": r.name, "terms": s.terms},
+			map[string]from{"terms": {share.rangeOf("terms"), "terms"}}, nil)
 	case "expires_at":
 		if s.expires == "" {
 			st.errf(c.rng, "No expiry", "%s was made without expires, so there is no expiry to read back.", share.ref())
 			return false
 		}
-		st.add(b, "Then", c.rng, "the share of %q to %s expires at %q", s.label, r.name, s.expires)
+		st.emit(b, "Then", c.rng, "share.expires_at", steps.Args{"label": s.label, "recipient": r.name, "until": s.expires},
+			map[string]from{"label": labelFrom(s.origin), "until": {share.rangeOf("expires"), "expires"}}, nil)
 	case "owner_and_sender":
-		st.add(b, "Then", c.rng, "the share of %q to %s has owner %s and sender %s", s.label, r.name, s.owner.name, s.sharer.name)
+		st.emit(b, "Then", c.rng, "share.owner_and_sender", steps.Args{"label": s.label, "recipient": r.name, "owner": s.owner.name, "sender": s.sharer.name}, labelOf, nil)
 	case "dek_form":
-		st.add(b, "Then", c.rng, "the share of %q to %s has an encrypted DEK of the form %q", s.label, r.name, c.str)
+		st.emit(b, "Then", c.rng, "share.dek_form", steps.Args{"label": s.label, "recipient": r.name, "form": c.str},
+			map[string]from{"label": labelFrom(s.origin), "form": {c.val, c.name}}, nil)
 	case "new_dek":
 		if s.hasTerms {
 			// The Vault hides the key of a share with terms when it is
@@ -923,15 +1037,15 @@ func (st *state) shareCheck(b *block, c check, s *shareData, r *person, cp *copy
 			st.errf(c.rng, "Not re-keyed", "%s to %s has not been re-keyed at this point: put an update of %s with rekey = true before this check.", share.ref(), r.name, s.origin.ref())
 			return false
 		}
-		st.add(b, "Then", c.rng, "the share of %q to %s has a new encrypted DEK", s.label, r.name)
+		st.emit(b, "Then", c.rng, "share.new_dek", steps.Args{"label": s.label, "recipient": r.name}, labelOf, nil)
 	case "key_opens_only_for_recipient":
-		st.add(b, "Then", c.rng, "the encrypted DEK of the share of %q to %s opens with %s's connection key only", s.label, r.name, r.name)
+		st.emit(b, "Then", c.rng, "share.key_opens_only_for", steps.Args{"label": s.label, "recipient": r.name, "keyOwner": r.name}, labelOf, nil)
 	case "values_decrypt_only_with_share_key":
-		st.add(b, "Then", c.rng, "the slot values of the share of %q to %s decrypt with the share's key only", s.label, r.name)
+		st.emit(b, "Then", c.rng, "share.values_share_key_only", steps.Args{"label": s.label, "recipient": r.name}, labelOf, nil)
 	case "hashes_verify":
-		st.add(b, "Then", c.rng, "every slot of the share of %q to %s has a value verification hash that verifies", s.label, r.name)
+		st.emit(b, "Then", c.rng, "share.hashes_verify", steps.Args{"label": s.label, "recipient": r.name}, labelOf, nil)
 	case "tamper_rejected":
-		st.add(b, "Then", c.rng, "a tampered copy of the share of %q to %s is rejected", s.label, r.name)
+		st.emit(b, "Then", c.rng, "share.tamper_rejected", steps.Args{"label": s.label, "recipient": r.name}, labelOf, nil)
 	case "no_values_for":
 		it := s.origin.item
 		for _, n := range c.list {
@@ -944,9 +1058,10 @@ func (st *state) shareCheck(b *block, c check, s *shareData, r *person, cp *copy
 				return false
 			}
 		}
-		st.add(b, "Then", c.rng, "%s's copy of %q holds no value for %s", r.name, s.label, slotList(c.list))
+		st.emit(b, "Then", c.rng, "share.no_value_for", steps.Args{"recipient": r.name, "label": s.label, "slots": c.list},
+			map[string]from{"label": labelFrom(s.origin), "slots": {c.val, c.name}}, nil)
 	case "ledger_records_share_key":
-		st.add(b, "Then", c.rng, "the crypto ledger records a share key generated by %s and opened by %s", s.sharer.name, r.name)
+		st.emit(b, "Then", c.rng, "crypto.ledger_share_key", steps.Args{"sender": s.sharer.name, "recipient": r.name}, nil, nil)
 	}
 	return true
 }
@@ -964,7 +1079,8 @@ func (st *state) cannot(b *block, c check, actors []*person) {
 				return
 			}
 			verb := strings.TrimPrefix(c.name, "cannot_")
-			st.add(b, "Then", c.rng, "%s cannot %s %s's item %q", u.name, verb, it.owner.name, it.label)
+			st.emit(b, "Then", c.rng, "access.item_denied", steps.Args{"actor": u.name, "verb": verb, "owner": it.owner.name, "label": it.label},
+				map[string]from{"label": labelFrom(t)}, nil)
 		}
 		return
 	}
@@ -982,7 +1098,8 @@ func (st *state) cannot(b *block, c check, actors []*person) {
 				return
 			}
 			verb := strings.TrimPrefix(c.name, "cannot_")
-			st.add(b, "Then", c.rng, "%s cannot %s the share of %q to %s", u.name, verb, s.label, r.name)
+			st.emit(b, "Then", c.rng, "access.share_denied", steps.Args{"actor": u.name, "verb": verb, "label": s.label, "recipient": r.name},
+				map[string]from{"label": labelFrom(s.origin)}, nil)
 		}
 	}
 }

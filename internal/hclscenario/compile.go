@@ -3,9 +3,10 @@ package hclscenario
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // writer builds Gherkin text line by line and remembers, for each line,
@@ -106,40 +107,14 @@ func writeSteps(w *writer, file string, steps []step, background bool) {
 	}
 }
 
-// escapeCell writes a value so that Gherkin reads it back unchanged.
-func escapeCell(v string) string {
-	r := strings.NewReplacer(`\`, `\\`, `|`, `\|`, "\n", `\n`)
-	return r.Replace(v)
-}
-
+// writeTable writes a step's data table, each row under the step and
+// mapped to the HCL it comes from.
 func writeTable(w *writer, s step) {
-	if len(s.table) == 0 {
-		return
-	}
-	cells := make([][]string, len(s.table))
-	widths := make([]int, len(s.table[0]))
-	for i, row := range s.table {
-		cells[i] = make([]string, len(row))
-		for j, c := range row {
-			cells[i][j] = escapeCell(c)
-			widths[j] = max(widths[j], utf8.RuneCountInString(cells[i][j]))
-		}
-	}
-	for i, row := range cells {
-		var b strings.Builder
-		b.WriteString("      |")
-		for j, c := range row {
-			b.WriteString(" ")
-			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c)))
-			b.WriteString(" |")
-		}
-		var src *hcl.Range
+	for i, line := range steps.TableLines(s.table) {
+		src := &s.src
 		if i > 0 && i-1 < len(s.rowSrc) {
 			src = &s.rowSrc[i-1]
-		} else {
-			src = &s.src
 		}
-		w.put(b.String(), src)
+		w.put("      "+line, src)
 	}
 }

@@ -224,18 +224,9 @@ func (d *decoder) rawString(a *hcl.Attribute) (string, bool) {
 	return s.AsString(), true
 }
 
-// str evaluates a one-line string that a step carries between quotes.
-func (d *decoder) str(a *hcl.Attribute) (string, bool) {
-	s, ok := d.rawString(a)
-	if !ok {
-		return "", false
-	}
-	if p := quotedProblem(s); p != "" {
-		d.errf(a.Expr.Range(), "Value cannot be carried by a step", "%q %s.", a.Name, p)
-		return "", false
-	}
-	return s, true
-}
+// str evaluates a string that a step carries; whether the step's phrase
+// can carry it is for the step table to say when the step is written.
+func (d *decoder) str(a *hcl.Attribute) (string, bool) { return d.rawString(a) }
 
 // nonEmpty is str for values that must not be blank.
 func (d *decoder) nonEmpty(a *hcl.Attribute) (string, bool) {
@@ -379,12 +370,7 @@ func (d *decoder) slotMap(a *hcl.Attribute) ([]slotValue, bool) {
 				return
 			}
 		}
-		if p := cellProblem(value); p != "" {
-			d.errf(vrng, "Value cannot be carried by a step", "The value of slot %q %s.", name, p)
-			ok = false
-			return
-		}
-		out = append(out, slotValue{name: name, value: value, rng: hcl.RangeBetween(krng, vrng)})
+		out = append(out, slotValue{name: name, value: value, rng: hcl.RangeBetween(krng, vrng), key: krng, val: vrng})
 	}
 	if obj, isObj := a.Expr.(*hclsyntax.ObjectConsExpr); isObj {
 		for _, item := range obj.Items {
@@ -625,32 +611,6 @@ func (d *decoder) oneBlock(b *block, name string, kinds ...string) (*block, bool
 
 func hasControl(s string) bool {
 	return strings.IndexFunc(s, unicode.IsControl) >= 0
-}
-
-// quotedProblem says why s cannot stand between the quotes of a step, or "".
-func quotedProblem(s string) string {
-	switch {
-	case strings.Contains(s, `"`):
-		return `contains a double quote ("), which would end the step's quoted text`
-	case strings.ContainsAny(s, "\r\n"):
-		return "spans several lines; a step is one line"
-	case hasControl(s):
-		return "contains a control character"
-	}
-	return ""
-}
-
-// cellProblem says why s cannot be a table cell, or "". Gherkin escapes
-// | \ and newlines in cells (we write them escaped), but trims the spaces
-// around a cell.
-func cellProblem(s string) string {
-	if strings.TrimFunc(s, unicode.IsSpace) != s {
-		return "starts or ends with white space, which Gherkin trims from table cells (trimspace() removes it)"
-	}
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
-		return "contains a control character"
-	}
-	return ""
 }
 
 // gherkinStarts are the line openings Gherkin reads as syntax rather than

@@ -14,6 +14,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/vaultcheck/vaultcheck/scenarios"
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the README reference")
@@ -228,62 +229,40 @@ func mustRead(t *testing.T, p string) []byte {
 	return b
 }
 
-// knownNames are the display names the features use; derived patterns
-// treat them as placeholders.
-var knownNames = `(?:Alice|Bob|Carol|Jane)`
-
-// featurePatterns turns every step of features/*.feature into a pattern
-// that matches the same phrase with any arguments: quoted values, numbers
-// (with the noun after them singular or plural), user names and lists of
-// them. Only the pronouns are widened, to they/their, which the language
-// documents as a requirement on the step library.
-func featurePatterns(t *testing.T) []StepDef {
-	t.Helper()
-	files, _ := filepath.Glob("../../features/*.feature")
-	if len(files) == 0 {
-		t.Fatal("no features found in ../../features")
-	}
-	name := `[A-Z][A-Za-z0-9]*`
-	seen := map[string]bool{}
-	var defs []StepDef
-	for _, f := range files {
-		steps, probs := parseGherkin(f, mustRead(t, f))
-		if probs != nil {
-			t.Fatalf("%s: %v", f, probs)
-		}
-		for _, s := range steps {
-			p := regexp.QuoteMeta(s.text)
-			p = regexp.MustCompile(`"[^"]*"`).ReplaceAllString(p, `"[^"]*"`)
-			p = regexp.MustCompile(`\b\d+ (\w+?)s?\b`).ReplaceAllString(p, `\d+ ${1}s?`)
-			p = regexp.MustCompile(`\b`+knownNames+`\b`).ReplaceAllString(p, name)
-			list := regexp.QuoteMeta(name)
-			p = strings.ReplaceAll(p, name+", "+name+" and "+name, name+"(?:, "+name+")* and "+name)
-			p = strings.ReplaceAll(p, name+" and "+name, name+"(?:, "+name+")* and "+name)
-			_ = list
-			p = regexp.MustCompile(`\b(?:she|he)\b`).ReplaceAllString(p, `(?:she|he|they)`)
-			p = regexp.MustCompile(`\b(?:her|his)\b`).ReplaceAllString(p, `(?:her|his|their)`)
-			p = "^" + p + "$"
-			if seen[p] {
-				continue
-			}
-			seen[p] = true
-			defs = append(defs, StepDef{Pattern: regexp.MustCompile(p), Text: s.text})
-		}
-	}
-	return defs
-}
-
-// TestCompiledStepsUseFeaturePhrases checks that the compiler only writes
-// phrases that the features use, so that the step library written for the
-// features runs the HCL scenarios too.
-func TestCompiledStepsUseFeaturePhrases(t *testing.T) {
-	defs := featurePatterns(t)
+// TestCompiledStepsMatchTheTable checks that every step the compiler
+// writes, for the examples and the valid corpus, matches exactly one
+// definition of the step table, and that the definition reads back the
+// table cells Gherkin parses.
+func TestCompiledStepsMatchTheTable(t *testing.T) {
+	var sets []*Set
 	for _, name := range exampleNames(t) {
-		set := loadExample(t, name)
-		for _, d := range set.CheckSteps(defs) {
-			if strings.Contains(d.Detail, "undefined step") {
-				t.Errorf("%s", FormatDiagnostic(d))
+		sets = append(sets, loadExample(t, name))
+	}
+	set, diags := Options{FS: os.DirFS("testdata/valid"), Prefix: "testdata/valid"}.Load(".")
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	sets = append(sets, set)
+	n := 0
+	for _, set := range sets {
+		for _, f := range set.Features() {
+			_, pickles := parse(t, f.Name, f.Contents)
+			for _, p := range pickles {
+				for _, s := range p.Steps {
+					n++
+					hits := steps.Matching(s.Text)
+					if len(hits) != 1 {
+						t.Errorf("%s: step %q matches %d definitions", f.Name, s.Text, len(hits))
+						continue
+					}
+					if (s.Argument != nil && s.Argument.DataTable != nil) != (hits[0].Table != nil) {
+						t.Errorf("%s: step %q: table given %v, definition takes one %v", f.Name, s.Text, s.Argument != nil, hits[0].Table != nil)
+					}
+				}
 			}
 		}
+	}
+	if n < 100 {
+		t.Errorf("only %d compiled steps", n)
 	}
 }

@@ -291,7 +291,7 @@ func (o Options) compile(set *Set, p string, src []byte, used map[string]bool) (
 	scSteps := make([][]step, len(f.scenarios))
 	if !f.bg.cyclic {
 		st := newState(d)
-		st.report, st.emit = true, true
+		st.report, st.writing = true, true
 		st.run(f.bg)
 		bgSteps = st.steps
 		for i, sc := range f.scenarios {
@@ -300,7 +300,7 @@ func (o Options) compile(set *Set, p string, src []byte, used map[string]bool) (
 			}
 			st := newState(d)
 			st.run(f.bg)
-			st.report, st.emit, st.steps = true, true, nil
+			st.report, st.writing, st.steps = true, true, nil
 			st.run(sc.scope)
 			scSteps[i] = st.steps
 		}

@@ -126,16 +126,6 @@ type person struct {
 	decl     *block
 }
 
-func (p *person) possessive() string {
-	switch p.pronoun {
-	case "she":
-		return "her"
-	case "he":
-		return "his"
-	}
-	return "their"
-}
-
 type userData struct {
 	persons []*person
 	count   int
@@ -144,7 +134,8 @@ type userData struct {
 // slotValue is one slot of a map attribute, in source order.
 type slotValue struct {
 	name, value string
-	rng         hcl.Range
+	rng         hcl.Range // the whole `name = value`
+	key, val    hcl.Range
 }
 
 type itemData struct {
@@ -232,7 +223,8 @@ type expectData struct {
 // check is one check attribute of an expect block, decoded.
 type check struct {
 	name   string
-	rng    hcl.Range
+	rng    hcl.Range // the whole attribute
+	val    hcl.Range // its value
 	str    string
 	num    int
 	list   []string

@@ -2,11 +2,14 @@ package hclscenario
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // TestReadme checks that the reference in scenarios/README.md is the one
@@ -88,5 +91,35 @@ func TestReadmeExample(t *testing.T) {
 	}
 	if got, want := strings.Join(lines, "\n"), block("gherkin"); got != want {
 		t.Errorf("README shows\n%s\nbut the example compiles to\n%s", want, got)
+	}
+}
+
+// TestReferenceNamesEveryEmittedStep checks that every step the compiler
+// writes (every ID in an emit of check.go) is named in the schema, so that
+// the reference says what each block and attribute compiles to.
+func TestReferenceNamesEveryEmittedStep(t *testing.T) {
+	src := string(mustRead(t, "check.go"))
+	emitted := regexp.MustCompile(`(?:st\.emit\([^\n]*?|id :?= )"([a-z]+\.[a-z_]+)"`).FindAllStringSubmatch(src, -1)
+	if len(emitted) < 40 {
+		t.Fatalf("found %d emitted steps in check.go; the pattern no longer reads it", len(emitted))
+	}
+	named := map[string]bool{}
+	for _, s := range specs {
+		for _, id := range s.Steps {
+			named[id] = true
+		}
+		for _, a := range s.Attrs {
+			for _, id := range a.Steps {
+				named[id] = true
+			}
+		}
+	}
+	for _, m := range emitted {
+		if _, ok := steps.Lookup(m[1]); !ok {
+			t.Errorf("check.go emits %s, which the step table lacks", m[1])
+		}
+		if !named[m[1]] {
+			t.Errorf("check.go emits %s, which no block or attribute of the schema names", m[1])
+		}
 	}
 }

@@ -3,6 +3,8 @@ package hclscenario
 import (
 	"fmt"
 	"strings"
+
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // Reference markers delimit the generated part of scenarios/README.md.
@@ -18,6 +20,8 @@ func Reference() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("## Reference\n\n")
+	w("Each block and attribute compiles to steps of the step table; the \"compiles to\" column names them by\n")
+	w("their phrases in the step catalog, [steps/CATALOG.md](../steps/CATALOG.md) (`vaultcheck steps`).\n\n")
 	w("### File\n\n")
 	w("A file holds `variable` blocks, `scenario` blocks, and blocks outside any scenario (%s), which run\n", codeList(topLevelKinds()))
 	w("before every scenario of the file as the Feature's Background. Attributes at the top of the file:\n\n")
@@ -36,6 +40,9 @@ func Reference() string {
 		if len(s.Blocks) > 0 {
 			w(" Holds blocks: %s.", codeList(s.Blocks))
 		}
+		if len(s.Steps) > 0 {
+			w(" Compiles to %s.", phrases(s.Steps))
+		}
 		w("\n\n```hcl\n%s\n```\n\n", s.Example)
 		attrTable(&b, s.Attrs)
 	}
@@ -44,6 +51,24 @@ func Reference() string {
 	w("environment variable and fails when it is unset, `env(name, default)` does not. The others are the\n")
 	w("usual string and collection functions of HCL.\n")
 	return b.String()
+}
+
+// phrases shows steps of the step table by their phrases, as the step
+// catalog (steps/CATALOG.md) lists them.
+func phrases(ids []string) string {
+	var out []string
+	for _, id := range ids {
+		d, ok := steps.Lookup(id)
+		if !ok {
+			panic("hclscenario: the schema names step " + id + ", which the step table lacks")
+		}
+		p := "`" + d.Phrase() + "`"
+		if d.Table != nil {
+			p += " and a `| " + strings.Join(d.Table, " | ") + " |` table"
+		}
+		out = append(out, strings.ReplaceAll(p, "|", `\|`))
+	}
+	return strings.Join(out, " / ")
 }
 
 func codeList(names []string) string {
@@ -76,7 +101,10 @@ func attrTable(b *strings.Builder, attrs []attrSpec) {
 		case tTrue:
 			takes = "`true`"
 		}
-		step := a.Step
+		step := a.Compiles
+		if len(a.Steps) > 0 {
+			step = phrases(a.Steps)
+		}
 		if step == "" {
 			step = "–"
 		}

@@ -63,7 +63,11 @@ type attrSpec struct {
 	Enum     []string // allowed values, for tEnum
 	Required bool
 	Doc      string
-	Step     string // the step phrase it compiles to, for the reference
+	// Steps are the IDs of the steps of the step table it compiles to;
+	// the reference shows their phrases.
+	Steps []string
+	// Compiles says what it compiles to when that is not a step.
+	Compiles string
 }
 
 // blockSpec describes one block type of the language. The table below is
@@ -77,7 +81,9 @@ type blockSpec struct {
 	TopLevel bool // may appear outside a scenario (shared by every scenario of the file)
 	Attrs    []attrSpec
 	Blocks   []string // nested block kinds
-	Example  string
+	// Steps are the IDs of the steps the block itself compiles to.
+	Steps   []string
+	Example string
 }
 
 // Block kinds.
@@ -108,7 +114,7 @@ var afterAttr = attrSpec{Name: "after", Type: tRefs, Kinds: orderable,
 // fileAttrs are the attributes allowed at the top of a file.
 var fileAttrs = []attrSpec{
 	{Name: "description", Type: tText, Doc: "The Feature's description, shown in reports."},
-	{Name: "tags", Type: tStringList, Doc: "Tags of every scenario of the file (the Feature's tags), without or with the `@`.", Step: "`@tag` on the Feature line"},
+	{Name: "tags", Type: tStringList, Doc: "Tags of every scenario of the file (the Feature's tags), without or with the `@`.", Compiles: "`@tag` on the Feature line"},
 }
 
 var specs = []blockSpec{
@@ -128,17 +134,18 @@ var specs = []blockSpec{
 			"outside any scenario (which become the Feature's Background).",
 		Attrs: []attrSpec{
 			{Name: "description", Type: tText, Doc: "Shown under the scenario's name."},
-			{Name: "tags", Type: tStringList, Doc: "Tags for `--tags` selection, without or with the `@`.", Step: "`@tag` above the Scenario"},
+			{Name: "tags", Type: tStringList, Doc: "Tags for `--tags` selection, without or with the `@`.", Compiles: "`@tag` above the Scenario"},
 		},
 		Blocks:  stepKinds,
 		Example: "scenario \"Alice shares her car with Bob\" {\n  tags = [\"smoke\"]\n  # user, item, connection, share, accept, update, delete and expect blocks\n}",
 	},
 	{
 		Kind: kUser, Labels: []string{"name"}, TopLevel: true,
-		Doc: "A registered user. Every user of a scenario is registered before its first other step.",
+		Doc:   "A registered user. Every user of a scenario is registered before its first other step.",
+		Steps: []string{"user.registered", "users.registered"},
 		Attrs: []attrSpec{
 			{Name: "name", Type: tName, Doc: "The display name used in the steps: one word of ASCII letters and digits starting with a capital. Default: the label title-cased (`jane_doe` → `JaneDoe`)."},
-			{Name: "password", Type: tString, Doc: "Register with this password instead of the step library's default.", Step: "`Given Bob registers with password \"...\"`"},
+			{Name: "password", Type: tString, Doc: "Register with this password instead of the step library's default.", Steps: []string{"user.registers_with_password"}},
 			{Name: "count", Type: tCount, Doc: "Declares this many users, named `<name>1` … `<name>N`. `user.<label>` then means all of them, `user.<label>[0]` the first."},
 			{Name: "pronoun", Type: tEnum, Enum: []string{"she", "he", "they"}, Doc: "Used in steps that need one (`he received`, `her item`, `his connection`). Default: `they`."},
 		},
@@ -151,7 +158,7 @@ var specs = []blockSpec{
 			{Name: "owner", Type: tRef, Kinds: []string{kUser}, Required: true, Doc: "The user who owns it."},
 			{Name: "template", Type: tString, Required: true, Doc: "The item template, e.g. `\"vehicle\"`."},
 			{Name: "label", Type: tString, Doc: "The item's label, which steps use to name it; unique in a scenario. Default: the block label title-cased (`my_car` → `My Car`)."},
-			{Name: "slots", Type: tStringMap, Required: true, Doc: "Slot names and values, in the order written.", Step: "`Given Alice has a \"vehicle\" item \"My Car\" with:` and a slot/value table"},
+			{Name: "slots", Type: tStringMap, Required: true, Doc: "Slot names and values, in the order written.", Steps: []string{"item.create"}},
 			afterAttr,
 		},
 		Example: "item \"car\" {\n  owner    = user.alice\n  template = \"vehicle\"\n  label    = \"My Car\"\n  slots = {\n    model_make = \"Tesla Model 3\"\n    vin        = \"5YJ3E1EA7KF317000\"\n  }\n}",
@@ -161,8 +168,8 @@ var specs = []blockSpec{
 		Doc: "Connects two users (either direction allows sharing both ways).",
 		Attrs: []attrSpec{
 			{Name: "from", Type: tRef, Kinds: []string{kUser}, Required: true, Doc: "The inviting user."},
-			{Name: "to", Type: tRefs, Kinds: []string{kUser}, Required: true, Doc: "The invited user, or a list (one connection each).", Step: "`Given Alice and Bob are connected`"},
-			{Name: "invite", Type: tBool, Doc: "Connect step by step through an invitation, each naming the other by display name.", Step: "`When Alice invites Bob to connect as \"Bob\"` and `Bob accepts Alice's invitation as \"Alice\"`"},
+			{Name: "to", Type: tRefs, Kinds: []string{kUser}, Required: true, Doc: "The invited user, or a list (one connection each).", Steps: []string{"connection.connected"}},
+			{Name: "invite", Type: tBool, Doc: "Connect step by step through an invitation, each naming the other by display name.", Steps: []string{"connection.invite", "connection.accept_invitation"}},
 			afterAttr,
 		},
 		Example: "connection \"alice_bob\" {\n  from = user.alice\n  to   = [user.bob, user.jane]\n}",
@@ -174,15 +181,15 @@ var specs = []blockSpec{
 			"`slot`, `terms` and `onsharing` may be combined; they apply to `item` shares only (an on-share passes on what its sender received). " +
 			"`expires` goes with a whole-item share alone.",
 		Attrs: []attrSpec{
-			{Name: "item", Type: tRef, Kinds: []string{kItem}, Doc: "The item to share. Exactly one of `item` and `from_share`.", Step: "`When Alice shares \"My Car\" with Bob` (with the options below: `When Alice shares slot \"vin\" of \"My Car\" with Bob with terms \"...\" allowing on-sharing`)"},
-			{Name: "from_share", Type: tRef, Kinds: []string{kShare}, Doc: "On-share: its recipient shares what they received.", Step: "`When Bob shares the \"My Car\" he received from Alice with Jane`"},
+			{Name: "item", Type: tRef, Kinds: []string{kItem}, Doc: "The item to share. Exactly one of `item` and `from_share`.", Steps: []string{"share.item"}},
+			{Name: "from_share", Type: tRef, Kinds: []string{kShare}, Doc: "On-share: its recipient shares what they received.", Steps: []string{"share.onshare"}},
 			{Name: "to", Type: tRefs, Kinds: []string{kUser}, Required: true, Doc: "The recipient, or a list (one share each)."},
-			{Name: "slot", Type: tString, Doc: "Share this slot only; must be one of the item's slots.", Step: "`When Alice shares slot \"vin\" of \"My Car\" with Bob`"},
-			{Name: "terms", Type: tString, Doc: "Terms the recipient must accept before reading.", Step: "`When Alice shares \"My Car\" with Bob with terms \"...\"`"},
-			{Name: "accept", Type: tBool, Doc: "The recipients accept the terms right away (needs `terms`; use an `accept` block to check the share before acceptance).", Step: "`When Bob accepts the share of \"My Car\" from Alice`"},
-			{Name: "onsharing", Type: tBool, Doc: "The owner allows the recipients to share it on.", Step: "`When Alice shares \"My Car\" with Bob allowing on-sharing`"},
-			{Name: "expires", Type: tString, Doc: "The share's expiry: a date (2099-12-31, midnight UTC) or an RFC 3339 time in the future; only for a whole-item share without `slot`, `terms` or `onsharing`.", Step: "`When Alice shares \"My Car\" with Bob until \"2099-12-31\"`"},
-			{Name: "refused", Type: tBool, Doc: "The Vault must refuse this share (on-sharing without permission, or an on-share of an on-share). A refused share cannot be referenced except by `after`.", Step: "`Then the request is refused`"},
+			{Name: "slot", Type: tString, Doc: "Share this slot only; must be one of the item's slots.", Steps: []string{"share.item"}},
+			{Name: "terms", Type: tString, Doc: "Terms the recipient must accept before reading.", Steps: []string{"share.item"}},
+			{Name: "accept", Type: tBool, Doc: "The recipients accept the terms right away (needs `terms`; use an `accept` block to check the share before acceptance).", Steps: []string{"share.accept"}},
+			{Name: "onsharing", Type: tBool, Doc: "The owner allows the recipients to share it on.", Steps: []string{"share.item"}},
+			{Name: "expires", Type: tString, Doc: "The share's expiry: a date (2099-12-31, midnight UTC) or an RFC 3339 time in the future; only for a whole-item share without `slot`, `terms` or `onsharing`.", Steps: []string{"share.until"}},
+			{Name: "refused", Type: tBool, Doc: "The Vault must refuse this share (on-sharing without permission, or an on-share of an on-share). A refused share cannot be referenced except by `after`.", Steps: []string{"outcome.refused"}},
 			afterAttr,
 		},
 		Example: "share \"car_to_bob\" {\n  item      = item.car\n  to        = user.bob\n  onsharing = true\n}\nshare \"car_to_jane\" {\n  from_share = share.car_to_bob\n  to         = user.jane\n}",
@@ -191,7 +198,7 @@ var specs = []blockSpec{
 		Kind: kAccept, Labels: []string{"name"}, TopLevel: true,
 		Doc: "Recipients accept the terms of a share. Use it instead of `accept = true` to check the share in between.",
 		Attrs: []attrSpec{
-			{Name: "share", Type: tRef, Kinds: []string{kShare}, Required: true, Doc: "A share with `terms`.", Step: "`When Bob accepts the share of \"My Car\" from Alice`"},
+			{Name: "share", Type: tRef, Kinds: []string{kShare}, Required: true, Doc: "A share with `terms`.", Steps: []string{"share.accept"}},
 			{Name: "user", Type: tRefs, Kinds: []string{kUser}, Doc: "Which recipients accept. Default: all of them."},
 			afterAttr,
 		},
@@ -202,8 +209,8 @@ var specs = []blockSpec{
 		Doc: "The owner changes slots of an item, and optionally re-keys the item's shares.",
 		Attrs: []attrSpec{
 			{Name: "item", Type: tRef, Kinds: []string{kItem}, Required: true, Doc: "The item to change."},
-			{Name: "slots", Type: tStringMap, Doc: "New values of existing slots. An update needs `slots`, `rekey = true` or both.", Step: "`When Alice changes slot \"vin\" of \"My Car\" to \"...\"`"},
-			{Name: "rekey", Type: tBool, Doc: "Then update the item's shares (one new DEK for all of them). The item must have shares.", Step: "`When Alice updates the shares of \"My Car\"`"},
+			{Name: "slots", Type: tStringMap, Doc: "New values of existing slots. An update needs `slots`, `rekey = true` or both.", Steps: []string{"item.change_slot"}},
+			{Name: "rekey", Type: tBool, Doc: "Then update the item's shares (one new DEK for all of them). The item must have shares.", Steps: []string{"share.update"}},
 			afterAttr,
 		},
 		Example: "update \"new_vin\" {\n  item  = item.car\n  slots = { vin = \"1HGCM82633A004352\" }\n  rekey = true\n}",
@@ -212,8 +219,8 @@ var specs = []blockSpec{
 		Kind: kDelete, Labels: []string{"name"},
 		Doc: "Deletes a share (by its sender or recipient) or a connection (by either side).",
 		Attrs: []attrSpec{
-			{Name: "share", Type: tRef, Kinds: []string{kShare}, Doc: "The share to delete. Exactly one of `share` and `connection`.", Step: "`When Bob deletes the share of \"My Car\" to Bob`"},
-			{Name: "connection", Type: tRef, Kinds: []string{kConnection}, Doc: "The connection to delete.", Step: "`When Bob deletes his connection to Alice`"},
+			{Name: "share", Type: tRef, Kinds: []string{kShare}, Doc: "The share to delete. Exactly one of `share` and `connection`.", Steps: []string{"share.delete"}},
+			{Name: "connection", Type: tRef, Kinds: []string{kConnection}, Doc: "The connection to delete.", Steps: []string{"connection.delete"}},
 			{Name: "by", Type: tRef, Kinds: []string{kUser}, Required: true, Doc: "Who deletes. For a share sent to several users, the sender deletes every copy and a recipient their own."},
 			afterAttr,
 		},
@@ -230,38 +237,38 @@ var specs = []blockSpec{
 			{Name: "share", Type: tRef, Kinds: []string{kShare}, Doc: "The share the share checks look at."},
 			{Name: "item", Type: tRef, Kinds: []string{kItem}, Doc: "The item the item checks look at."},
 			afterAttr,
-			{Name: "values", Type: tStringMap, Doc: "With `share`: what the recipient decrypts (slots must be shared); with `item`: what the owner reads.", Step: "`Then Bob sees the share of \"My Car\" from Alice with:` / `Then Alice sees her item \"My Car\" with:` and a table"},
-			{Name: "status", Type: tEnum, Enum: []string{"acceptance_required", "accepted", "acceptance_not_required"}, Doc: "Share check: its acceptance status.", Step: "`Then the share of \"My Car\" to Bob is \"accepted\"`"},
-			{Name: "locked_until_accepted", Type: tTrue, Doc: "Share check: the recipient cannot read it yet (before the share's `accept`).", Step: "`Then Bob cannot read the share of \"My Car\" before accepting it`"},
-			{Name: "terms_shown", Type: tTrue, Doc: "Share check: the recipient was shown the share's terms (after accepting).", Step: "`Then Bob was shown the terms \"...\"`"},
-			{Name: "expires_at", Type: tTrue, Doc: "Share check: recipient and sender read back the share's `expires`.", Step: "`Then the share of \"My Car\" to Bob expires at \"2099-12-31\"`"},
-			{Name: "owner_and_sender", Type: tTrue, Doc: "Share check: the Vault records the item's owner and the sharer.", Step: "`Then the share of \"My Car\" to Jane has owner Alice and sender Bob`"},
-			{Name: "dek_form", Type: tString, Doc: "Share check: the wrapped key's Cryppo form.", Step: "`Then the share of \"My Car\" to Bob has an encrypted DEK of the form \"Rsa4096.<...>.QQUAAAAA\"`"},
-			{Name: "new_dek", Type: tTrue, Doc: "Share check: re-keyed since shared (after an `update` with `rekey`); for shares without terms, whose first key the Vault returns.", Step: "`Then the share of \"My Car\" to Bob has a new encrypted DEK`"},
-			{Name: "key_opens_only_for_recipient", Type: tTrue, Doc: "Share check.", Step: "`Then the encrypted DEK of the share of \"My Car\" to Bob opens with Bob's connection key only`"},
-			{Name: "values_decrypt_only_with_share_key", Type: tTrue, Doc: "Share check.", Step: "`Then the slot values of the share of \"My Car\" to Bob decrypt with the share's key only`"},
-			{Name: "hashes_verify", Type: tTrue, Doc: "Share check.", Step: "`Then every slot of the share of \"My Car\" to Bob has a value verification hash that verifies`"},
-			{Name: "tamper_rejected", Type: tTrue, Doc: "Share check.", Step: "`Then a tampered copy of the share of \"My Car\" to Bob is rejected`"},
-			{Name: "no_values_for", Type: tStringList, Doc: "Share check: slots of the item that the share does not carry.", Step: "`Then Bob's copy of \"My Car\" holds no value for slots \"model_make\" and \"licence_plate\"`"},
-			{Name: "ledger_records_share_key", Type: tTrue, Doc: "Share check: the crypto ledger saw the share key made by the sharer and opened by the recipient.", Step: "`Then the crypto ledger records a share key generated by Alice and opened by Bob`"},
-			{Name: "gone", Type: tRef, Kinds: []string{kShare}, Doc: "The share was deleted (by a `delete` before this check); `user` selects recipients.", Step: "`Then the share of \"My Car\" to Bob is gone for Alice and Bob`"},
-			{Name: "stored_encrypted", Type: tTrue, Doc: "Item check.", Step: "`Then every slot value of \"My Car\" is stored encrypted with Alice's data encryption key`"},
-			{Name: "no_plaintext_in_vault", Type: tTrue, Doc: "Item check.", Step: "`Then the Vault holds no plaintext of \"My Car\"`"},
-			{Name: "rekey_task", Type: tTrue, Doc: "Item check: the Vault asks the owner to re-key the item's shares (after an `update`).", Step: "`Then Alice has a task to update the shares of \"My Car\"`"},
-			{Name: "cannot_read", Type: tRef, Kinds: []string{kShare, kItem}, Doc: "User check: `user` (required) cannot read this share or item.", Step: "`Then Carol cannot read the share of \"My Car\" to Bob` / `Then Carol cannot read Alice's item \"My Car\"`"},
-			{Name: "cannot_delete", Type: tRef, Kinds: []string{kShare, kItem}, Doc: "User check.", Step: "`Then Carol cannot delete the share of \"My Car\" to Bob` / `Then Carol cannot delete Alice's item \"My Car\"`"},
-			{Name: "cannot_update", Type: tRef, Kinds: []string{kItem}, Doc: "User check.", Step: "`Then Bob cannot update Alice's item \"My Car\"`"},
-			{Name: "incoming_shares", Type: tCount, Doc: "User check.", Step: "`Then Bob has 1 incoming share`"},
-			{Name: "outgoing_shares", Type: tCount, Doc: "User check.", Step: "`Then Alice has 2 outgoing shares`"},
-			{Name: "connections", Type: tCount, Doc: "User check.", Step: "`Then Bob has 0 connections`"},
-			{Name: "canonical_cryppo", Type: tTrue, Doc: "Crypto check over the users together.", Step: "`Then every encrypted field the Vault returned to Alice and Bob is a canonical Cryppo string`"},
-			{Name: "keypairs_rsa4096", Type: tTrue, Doc: "Crypto check over the users together.", Step: "`Then every keypair Alice and Bob made is RSA-4096 with public exponent 65537`"},
-			{Name: "public_keys_pem", Type: tTrue, Doc: "Crypto check over the users together.", Step: "`Then the public keys Alice sent are PEM as node-forge writes them`"},
-			{Name: "kek_tamper_rejected", Type: tTrue, Doc: "Crypto check per user.", Step: "`Then a tampered copy of Alice's wrapped key encryption key is rejected`"},
-			{Name: "symmetric_format", Type: tTrue, Doc: "Crypto check of the whole scenario.", Step: "`Then every symmetric ciphertext is \"Aes256Gcm\" with a 12-byte IV, a 16-byte tag and AAD \"none\"`"},
-			{Name: "wrapped_key_format", Type: tTrue, Doc: "Crypto check of the whole scenario.", Step: "`Then every wrapped share key is \"Rsa4096\" with the empty artifacts \"QQUAAAAA\"`"},
-			{Name: "key_sizes", Type: tTrue, Doc: "Crypto check of the whole scenario.", Step: "`Then every key encryption key, data encryption key and share key is 32 bytes`"},
-			{Name: "ledger_reverifies", Type: tTrue, Doc: "Crypto check of the whole scenario.", Step: "`Then the crypto ledger re-verifies`"},
+			{Name: "values", Type: tStringMap, Doc: "With `share`: what the recipient decrypts (slots must be shared); with `item`: what the owner reads.", Steps: []string{"share.recipient_sees", "item.owner_sees"}},
+			{Name: "status", Type: tEnum, Enum: []string{"acceptance_required", "accepted", "acceptance_not_required"}, Doc: "Share check: its acceptance status.", Steps: []string{"share.state"}},
+			{Name: "locked_until_accepted", Type: tTrue, Doc: "Share check: the recipient cannot read it yet (before the share's `accept`).", Steps: []string{"share.locked_until_accepted"}},
+			{Name: "terms_shown", Type: tTrue, Doc: "Share check: the recipient was shown the share's terms (after accepting).", Steps: []string{"share.terms_shown"}},
+			{Name: "expires_at", Type: tTrue, Doc: "Share check: recipient and sender read back the share's `expires`.", Steps: []string{"share.expires_at"}},
+			{Name: "owner_and_sender", Type: tTrue, Doc: "Share check: the Vault records the item's owner and the sharer.", Steps: []string{"share.owner_and_sender"}},
+			{Name: "dek_form", Type: tString, Doc: "Share check: the wrapped key's Cryppo form.", Steps: []string{"share.dek_form"}},
+			{Name: "new_dek", Type: tTrue, Doc: "Share check: re-keyed since shared (after an `update` with `rekey`); for shares without terms, whose first key the Vault returns.", Steps: []string{"share.new_dek"}},
+			{Name: "key_opens_only_for_recipient", Type: tTrue, Doc: "Share check.", Steps: []string{"share.key_opens_only_for"}},
+			{Name: "values_decrypt_only_with_share_key", Type: tTrue, Doc: "Share check.", Steps: []string{"share.values_share_key_only"}},
+			{Name: "hashes_verify", Type: tTrue, Doc: "Share check.", Steps: []string{"share.hashes_verify"}},
+			{Name: "tamper_rejected", Type: tTrue, Doc: "Share check.", Steps: []string{"share.tamper_rejected"}},
+			{Name: "no_values_for", Type: tStringList, Doc: "Share check: slots of the item that the share does not carry.", Steps: []string{"share.no_value_for"}},
+			{Name: "ledger_records_share_key", Type: tTrue, Doc: "Share check: the crypto ledger saw the share key made by the sharer and opened by the recipient.", Steps: []string{"crypto.ledger_share_key"}},
+			{Name: "gone", Type: tRef, Kinds: []string{kShare}, Doc: "The share was deleted (by a `delete` before this check); `user` selects recipients.", Steps: []string{"share.gone"}},
+			{Name: "stored_encrypted", Type: tTrue, Doc: "Item check.", Steps: []string{"item.stored_encrypted"}},
+			{Name: "no_plaintext_in_vault", Type: tTrue, Doc: "Item check.", Steps: []string{"item.no_plaintext"}},
+			{Name: "rekey_task", Type: tTrue, Doc: "Item check: the Vault asks the owner to re-key the item's shares (after an `update`).", Steps: []string{"share.rekey_task"}},
+			{Name: "cannot_read", Type: tRef, Kinds: []string{kShare, kItem}, Doc: "User check: `user` (required) cannot read this share or item.", Steps: []string{"access.share_denied", "access.item_denied"}},
+			{Name: "cannot_delete", Type: tRef, Kinds: []string{kShare, kItem}, Doc: "User check.", Steps: []string{"access.share_denied", "access.item_denied"}},
+			{Name: "cannot_update", Type: tRef, Kinds: []string{kItem}, Doc: "User check.", Steps: []string{"access.item_denied"}},
+			{Name: "incoming_shares", Type: tCount, Doc: "User check.", Steps: []string{"share.incoming_count"}},
+			{Name: "outgoing_shares", Type: tCount, Doc: "User check.", Steps: []string{"share.outgoing_count"}},
+			{Name: "connections", Type: tCount, Doc: "User check.", Steps: []string{"connection.count"}},
+			{Name: "canonical_cryppo", Type: tTrue, Doc: "Crypto check over the users together.", Steps: []string{"crypto.canonical_cryppo"}},
+			{Name: "keypairs_rsa4096", Type: tTrue, Doc: "Crypto check over the users together.", Steps: []string{"crypto.keypairs"}},
+			{Name: "public_keys_pem", Type: tTrue, Doc: "Crypto check over the users together.", Steps: []string{"users.public_keys_pem"}},
+			{Name: "kek_tamper_rejected", Type: tTrue, Doc: "Crypto check per user.", Steps: []string{"crypto.kek_tamper_rejected"}},
+			{Name: "symmetric_format", Type: tTrue, Doc: "Crypto check of the whole scenario.", Steps: []string{"crypto.symmetric_form"}},
+			{Name: "wrapped_key_format", Type: tTrue, Doc: "Crypto check of the whole scenario.", Steps: []string{"crypto.wrapped_key_form"}},
+			{Name: "key_sizes", Type: tTrue, Doc: "Crypto check of the whole scenario.", Steps: []string{"crypto.key_sizes"}},
+			{Name: "ledger_reverifies", Type: tTrue, Doc: "Crypto check of the whole scenario.", Steps: []string{"crypto.ledger_reverifies"}},
 		},
 		Example: "expect \"bob_reads\" {\n  share  = share.car_to_bob\n  values = { vin = \"5YJ3E1EA7KF317000\" }\n}\nexpect \"carol_locked_out\" {\n  user            = user.carol\n  cannot_read     = share.car_to_bob\n  incoming_shares = 0\n}",
 	},

@@ -822,7 +822,6 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-
 func (st *state) expectBlock(b *block) {
 	e := b.expect
 	var shareRcpts []*person

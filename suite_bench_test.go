@@ -15,7 +15,6 @@ import (
 
 	"github.com/vaultcheck/vaultcheck/harness"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
-	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/srp"
@@ -44,7 +43,6 @@ func BenchmarkSuite(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		c := &opCounter{}
 		code, err := harness.Run(context.Background(), harness.Options{
-			FrontEnds:   map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.FrontEnd},
 			Keys:        "fast",
 			Format:      "progress",
 			Output:      io.Discard,

@@ -12,7 +12,6 @@ import (
 	"github.com/vaultcheck/vaultcheck"
 	"github.com/vaultcheck/vaultcheck/harness"
 	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
-	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // TestFeatures runs every embedded feature against a fresh in-process fake
@@ -52,7 +51,6 @@ func runSuite(t *testing.T, pattern string) {
 			code, err := harness.Run(context.Background(), harness.Options{
 				FS:          vaultcheck.Suite,
 				Paths:       []string{file},
-				FrontEnds:   map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.FrontEnd},
 				SourceLine:  hclscenario.SourceLine,
 				Concurrency: 4,
 				Keys:        "fast",
@@ -60,7 +58,6 @@ func runSuite(t *testing.T, pattern string) {
 				Output:      &out,
 				Log:         &log,
 				TestingT:    t,
-				Initializer: steps.Initializer,
 			})
 			if code != harness.ExitPassed {
 				t.Errorf("%s: exit %d: %v\n%s%s", file, code, err, log.String(), out.String())

@@ -28,7 +28,6 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/vaultcheck/vaultcheck"
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
@@ -64,8 +63,11 @@ type Options struct {
 	// scenarios/) when FS is nil too.
 	FS fs.FS
 	// FrontEnds turn other scenario languages into Gherkin, keyed by
-	// lower-case file extension with its dot (".hcl").
+	// lower-case file extension with its dot (".txt"). HCL scenarios need
+	// none: they are compiled with Vars.
 	FrontEnds map[string]FrontEnd
+	// Vars set HCL scenario variables, as --var does.
+	Vars map[string]string
 	// SourceLine maps lines of front-end features back to their source
 	// files for reports; nil reports generated Gherkin lines.
 	SourceLine SourceLineFunc
@@ -161,7 +163,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		}
 	}()
 
-	p, err := preparePlan(&opts)
+	p, err := preparePlan(ctx, &opts)
 	if err != nil {
 		if errors.Is(err, ErrHarness) {
 			return ExitHarness, err
@@ -303,7 +305,7 @@ func listProblems(ps []problem) string {
 }
 
 // preparePlan validates every option and loads the features.
-func preparePlan(opts *Options) (*plan, error) {
+func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	p := &plan{output: opts.Output, log: opts.Log}
 	if p.output == nil {
 		p.output = os.Stdout
@@ -369,11 +371,7 @@ func preparePlan(opts *Options) (*plan, error) {
 		fmt.Fprintf(p.log, "vaultcheck: warning: keys fast registers publicly known test keys at %s; use it only with a throwaway vault\n", p.target.name)
 	}
 
-	defaultFS := opts.FS
-	if defaultFS == nil {
-		defaultFS = vaultcheck.Suite
-	}
-	if p.features, err = loadFeatures(opts.Paths, opts.FS, defaultFS, opts.FrontEnds, opts.SourceLine); err != nil {
+	if p.features, err = loadFeatures(ctx, opts); err != nil {
 		return nil, err
 	}
 	p.selected = p.features.selected(p.tags)

@@ -740,7 +740,7 @@ func TestPlanKeyModes(t *testing.T) {
 		{"", "fresh", "fresh"},
 	}
 	for _, tt := range tests {
-		p, err := preparePlan(&Options{Paths: []string{td("pass")}, Target: tt.target, Keys: tt.keys, Log: io.Discard})
+		p, err := preparePlan(context.Background(), &Options{Paths: []string{td("pass")}, Target: tt.target, Keys: tt.keys, Log: io.Discard, Initializer: (&probe{}).init})
 		if err != nil {
 			t.Fatal(err)
 		}

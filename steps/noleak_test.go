@@ -17,7 +17,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/vaultcheck/vaultcheck/features"
+	"github.com/vaultcheck/vaultcheck"
 )
 
 // TestNoSecretsInOutput runs every feature against a target that
@@ -86,7 +86,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 		Options: &godog.Options{
 			Format: "progress,junit:" + junitPath + ",cucumber:" + cucumberPath,
 			Output: &out, NoColors: true,
-			FS: features.FS, Paths: featureFiles(t),
+			FS: vaultcheck.Suite, Paths: featureFiles(t),
 			Strict: true, Concurrency: 4,
 		},
 	}.Run()
@@ -112,7 +112,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 	// that text; nothing else may appear anywhere.
 	var src strings.Builder
 	for _, f := range featureFiles(t) {
-		b, _ := fs.ReadFile(features.FS, f)
+		b, _ := fs.ReadFile(vaultcheck.Suite, f)
 		src.Write(b)
 	}
 	var inFeatures, hidden []string

@@ -307,3 +307,29 @@ func TestRenderedFeatureRoundTripsThroughBytes(t *testing.T) {
 		t.Errorf("CellProblem refused %d values, want the 3 with white space around them", refused)
 	}
 }
+
+// TestSuggest checks that a misspelt step is matched to the phrase meant.
+func TestSuggest(t *testing.T) {
+	for text, want := range map[string]string{
+		`Alice sharez "My Car" with Bob`:                      "share.item",
+		`Bob accept the share of "My Car" from Alice`:         "share.accept",
+		`Alice registers with the password "x"`:               "user.registers_with_password",
+		`the share of "Car" to Bob is gone for Alice and Bob`: "share.gone",
+		`Alice has a "vehicle" item "Car"`:                    "item.create",
+		`users Alice and Bob are registerd`:                   "users.registered",
+		`Alice and Bob are conected`:                          "connection.connected",
+		`every keypair Alice, Bob and Jane made is RSA-4096`:  "crypto.keypairs",
+	} {
+		got := Suggest(text, 3)
+		if len(got) == 0 || got[0].ID != want {
+			var ids []string
+			for _, d := range got {
+				ids = append(ids, d.ID)
+			}
+			t.Errorf("Suggest(%q) = %v, want %s first", text, ids, want)
+		}
+	}
+	if got := Suggest("zzz qqq xxx yyy www vvv", 3); len(got) != 0 {
+		t.Errorf("Suggest of nonsense = %d definitions, want none", len(got))
+	}
+}

@@ -18,8 +18,8 @@ import (
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/vaultcheck/vaultcheck"
 	"github.com/vaultcheck/vaultcheck/fakevault"
-	"github.com/vaultcheck/vaultcheck/features"
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -49,7 +49,7 @@ func newConfig(t *testing.T, wrap func(http.Handler) http.Handler) Config {
 // featureFiles lists the embedded feature files.
 func featureFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := fs.Glob(features.FS, "*.feature")
+	files, err := fs.Glob(vaultcheck.Suite, "features/*.feature")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no features in ../features: %v", err)
 	}
@@ -61,7 +61,7 @@ func pickleSteps(t *testing.T) map[string]string {
 	t.Helper()
 	steps := map[string]string{} // text → file
 	for _, f := range featureFiles(t) {
-		src, err := fs.ReadFile(features.FS, f)
+		src, err := fs.ReadFile(vaultcheck.Suite, f)
 		if err != nil {
 			t.Fatal(err)
 		}

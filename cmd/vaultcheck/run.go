@@ -26,13 +26,6 @@ const subscriptionKeyEnv = "VAULTCHECK_SUBSCRIPTION_KEY"
 // library (steps.Initializer). Tests replace it with trivial steps.
 var runInitializer func(steps.Config) func(*godog.ScenarioContext)
 
-// runFrontEnds turns scenario files of other languages into features, by
-// extension; HCL scenarios run through the same steps as Gherkin, with the
-// variables set by --var.
-func runFrontEnds(vars map[string]string) map[string]harness.FrontEnd {
-	return map[string]harness.FrontEnd{hclscenario.Ext: hclscenario.Options{Vars: vars}.FrontEnd()}
-}
-
 func newRunCmd() *cobra.Command {
 	var (
 		o    harness.Options
@@ -88,7 +81,7 @@ broke or the run was interrupted.`,
 			if err != nil {
 				return err
 			}
-			o.FrontEnds = runFrontEnds(overrides)
+			o.Vars = overrides
 			o.SourceLine = hclscenario.SourceLine
 
 			parent := cmd.Context()

@@ -1,7 +1,6 @@
 package hclscenario
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,8 +22,8 @@ func TestBrokenGolden(t *testing.T) {
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(strings.TrimSuffix(name, ".hcl"), func(t *testing.T) {
-			opts := Options{FS: os.DirFS("testdata/broken"), Prefix: "testdata/broken", LookupEnv: noEnv}
-			set, diags := opts.Load(name)
+			opts := Options{FS: os.DirFS("testdata/broken"), LookupEnv: noEnv}
+			set, diags := loadFiles(opts, "testdata/broken", name)
 			if !diags.HasErrors() {
 				t.Fatalf("%s loads without errors", name)
 			}
@@ -45,19 +44,6 @@ func TestBrokenGolden(t *testing.T) {
 			}
 			golden(t, strings.TrimSuffix(path, ".hcl")+".diag", []byte(b.String()))
 
-			// The same problems through the front end the harness calls.
-			src := mustRead(t, path)
-			_, err := opts.FrontEnd()(name, src)
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("FrontEnd error = %v, want ErrInvalid", err)
-			}
-			var e *Error
-			if !errors.As(err, &e) || e.Files["testdata/broken/"+name] == nil {
-				t.Fatalf("FrontEnd error %T does not carry the parsed file", err)
-			}
-			if got := err.Error(); got != strings.TrimSuffix(b.String(), "\n") {
-				t.Errorf("FrontEnd error =\n%s\nwant\n%s", got, b.String())
-			}
 		})
 	}
 }
@@ -65,7 +51,7 @@ func TestBrokenGolden(t *testing.T) {
 // TestDiagnosticsSorted checks that diagnostics come in file order, which
 // the golden files would not catch if the order happened to be right.
 func TestDiagnosticsSorted(t *testing.T) {
-	_, diags := Options{FS: os.DirFS("testdata/broken"), LookupEnv: noEnv}.Load(".")
+	_, diags := loadFiles(Options{FS: os.DirFS("testdata/broken"), LookupEnv: noEnv}, "", ".")
 	if len(diags) < 40 {
 		t.Fatalf("only %d diagnostics for the whole corpus", len(diags))
 	}

@@ -25,7 +25,7 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		fsys := fstest.MapFS{"f.hcl": {Data: src}, "vin.txt": {Data: []byte("5YJ3E1EA7KF317000")}}
 		opts := Options{FS: fsys, LookupEnv: noEnv}
-		set, diags := opts.Load("f.hcl")
+		set, diags := loadFiles(opts, "", "f.hcl")
 		for _, d := range diags {
 			if d.Summary == internalError {
 				t.Fatalf("%s", FormatDiagnostic(d))
@@ -56,7 +56,7 @@ func FuzzLoad(f *testing.F) {
 		if want := strings.Count(string(text), "\n  Scenario: "); len(pickles) != want {
 			t.Fatalf("%d pickles, want %d:\n%s", len(pickles), want, text)
 		}
-		again, _ := opts.Load("f.hcl")
+		again, _ := loadFiles(opts, "", "f.hcl")
 		if !bytes.Equal(again.Features()[0].Contents, text) {
 			t.Fatal("compiling twice gives different text")
 		}
@@ -98,7 +98,7 @@ func TestLineMutations(t *testing.T) {
 		for _, v := range variants {
 			n++
 			src := []byte(strings.Join(v, "\n"))
-			set, diags := Options{FS: fstest.MapFS{"m.hcl": {Data: src}}, LookupEnv: noEnv}.Load("m.hcl")
+			set, diags := Options{LookupEnv: noEnv}.Compile(Source{Name: "m.hcl", Src: src})
 			for _, d := range diags {
 				if d.Summary == internalError || d.Subject == nil {
 					t.Fatalf("%s: %s\n%s", p, FormatDiagnostic(d), src)

@@ -13,7 +13,7 @@ import (
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 
-	"github.com/vaultcheck/vaultcheck/scenarios"
+	"github.com/vaultcheck/vaultcheck"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
@@ -57,7 +57,7 @@ func exampleNames(t *testing.T) []string {
 
 func loadExample(t *testing.T, name string) *Set {
 	t.Helper()
-	set, diags := Options{FS: os.DirFS(examplesDir), Prefix: "scenarios"}.Load(name)
+	set, diags := loadFiles(Options{FS: os.DirFS(examplesDir)}, "scenarios", name)
 	if len(diags) > 0 {
 		var b strings.Builder
 		WriteDiagnostics(&b, set.Files(), diags, false)
@@ -112,7 +112,7 @@ func TestValidGolden(t *testing.T) {
 		t.Fatal("no valid corpus")
 	}
 	for _, p := range files {
-		set, diags := Options{FS: os.DirFS("testdata/valid"), Prefix: "testdata/valid"}.Load(filepath.Base(p))
+		set, diags := loadFiles(Options{FS: os.DirFS("testdata/valid")}, "testdata/valid", filepath.Base(p))
 		if len(diags) > 0 {
 			t.Fatalf("%s: %v", p, diags)
 		}
@@ -154,7 +154,7 @@ func TestCorpusCoversLanguage(t *testing.T) {
 // TestEmbeddedExamples checks that the embedded FS holds every example
 // and compiles them exactly as the files on disk.
 func TestEmbeddedExamples(t *testing.T) {
-	set, diags := Options{FS: scenarios.FS, Prefix: "scenarios"}.Load(".")
+	set, diags := loadFiles(Options{FS: vaultcheck.Suite}, "", "scenarios")
 	if len(diags) > 0 {
 		t.Fatalf("embedded: %v", diags)
 	}
@@ -238,7 +238,7 @@ func TestCompiledStepsMatchTheTable(t *testing.T) {
 	for _, name := range exampleNames(t) {
 		sets = append(sets, loadExample(t, name))
 	}
-	set, diags := Options{FS: os.DirFS("testdata/valid"), Prefix: "testdata/valid"}.Load(".")
+	set, diags := loadFiles(Options{FS: os.DirFS("testdata/valid")}, "testdata/valid", ".")
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}

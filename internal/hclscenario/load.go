@@ -3,7 +3,6 @@ package hclscenario
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,19 +24,13 @@ import (
 // Ext is the extension of HCL scenario files.
 const Ext = ".hcl"
 
-// ErrInvalid is the kind of every error about a scenario file that does
-// not load or check (errors.Is(err, ErrInvalid)).
-var ErrInvalid = errors.New("invalid HCL scenario")
-
-// Options say where scenario files are read from and what their
-// variables are. The zero value reads from the operating system.
+// Options are what compiling scenario files needs besides the files: where
+// file() reads and what the variables and environment are. The zero value
+// reads from the operating system.
 type Options struct {
-	// FS, when set, is where paths, and the files that file() reads, are
-	// looked up; paths are then slash-separated and relative to its root.
+	// FS, when set, is where file() reads, relative to each Source's
+	// Path; paths are then slash-separated and relative to its root.
 	FS fs.FS
-	// Prefix is put before FS paths in every name shown (diagnostics and
-	// Feature names), e.g. "scenarios" for the embedded examples.
-	Prefix string
 	// Vars override variable defaults, as `--var name=value` does.
 	Vars map[string]string
 	// LookupEnv reads environment variables for env(); nil means
@@ -45,17 +38,29 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 }
 
-// Set is a loaded set of scenario files: the Gherkin features they compile
-// to, and what is needed to point back at the HCL source.
+// Source is one scenario file to compile.
+type Source struct {
+	// Name is how the file is shown: in diagnostics, and as the name and
+	// title of the feature it compiles to.
+	Name string
+	// Path is where the file is, in Options.FS or on the operating
+	// system; file() reads relative to its folder. Empty means Name.
+	Path string
+	// Src is the file's content.
+	Src []byte
+}
+
+// Set is a compiled set of scenario files: the Gherkin features they
+// compile to, and what is needed to point back at the HCL source.
 type Set struct {
 	files    map[string]*hcl.File
 	features []godog.Feature
 	sources  map[string]map[int]hcl.Range
 }
 
-// Features returns one godog feature per file, named by the file's path
-// (the Feature's title is the same path), to run through godog's
-// Options.FeatureContents. It is empty when loading reported errors.
+// Features returns one godog feature per file, named by the file's name
+// (the Feature's title is the same name). It is empty when compiling
+// reported errors.
 func (s *Set) Features() []godog.Feature { return slices.Clone(s.features) }
 
 // Files returns the parsed files by name, for WriteDiagnostics.
@@ -69,142 +74,26 @@ func (s *Set) Source(feature string, line int) (hcl.Range, bool) {
 	return r, ok
 }
 
-// Load reads .hcl files, and the .hcl files anywhere inside folders, from
-// the operating system. Every error of every file is reported: the Set has
-// features only when the diagnostics hold no error. The Set is never nil,
-// so that its Files can render the diagnostics.
-func Load(paths ...string) (*Set, hcl.Diagnostics) { return Options{}.Load(paths...) }
-
-// Load is the package-level Load with these options.
-func (o Options) Load(paths ...string) (*Set, hcl.Diagnostics) {
-	set := newSet()
+// Compile checks and compiles scenario files. Every error of every file
+// is reported: the Set has features only when the diagnostics hold no
+// error. The Set is never nil, so that its Files can render the
+// diagnostics. A --var that no file declares is an error too.
+func (o Options) Compile(files ...Source) (*Set, hcl.Diagnostics) {
+	set := &Set{files: map[string]*hcl.File{}, sources: map[string]map[int]hcl.Range{}}
 	var diags hcl.Diagnostics
 	used := map[string]bool{}
-	seen := map[string]bool{}
-	for _, p := range paths {
-		files, err := o.expand(p)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()})
-			continue
+	for _, f := range files {
+		p := f.Path
+		if p == "" {
+			p = f.Name
 		}
-		for _, fp := range files {
-			if seen[fp] {
-				continue
-			}
-			seen[fp] = true
-			src, err := o.read(fp)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: fmt.Sprintf("%s: %v", o.display(fp), unwrapPath(err))})
-				continue
-			}
-			diags = append(diags, o.compile(set, fp, src, used)...)
-		}
+		diags = append(diags, o.compile(set, f.Name, p, f.Src, used)...)
 	}
 	diags = append(diags, o.unusedVars(used)...)
+	if diags.HasErrors() {
+		set.features, set.sources = nil, map[string]map[int]hcl.Range{}
+	}
 	return set, finish(diags)
-}
-
-// Compile checks and compiles one file held in memory. name is its path
-// (relative to FS when FS is set); file() reads relative to it.
-func (o Options) Compile(name string, src []byte) (*Set, hcl.Diagnostics) {
-	set := newSet()
-	used := map[string]bool{}
-	diags := o.compile(set, name, src, used)
-	diags = append(diags, o.unusedVars(used)...)
-	return set, finish(diags)
-}
-
-// Compile checks and compiles one file held in memory, reading what
-// file() names from the operating system; see Options.Compile.
-func Compile(name string, src []byte) (*Set, hcl.Diagnostics) { return Options{}.Compile(name, src) }
-
-// FrontEnd adapts Compile to the harness's front-end signature: the
-// features of one file, or an *Error listing every problem.
-func (o Options) FrontEnd() func(path string, src []byte) ([]godog.Feature, error) {
-	return func(path string, src []byte) ([]godog.Feature, error) {
-		set, diags := o.Compile(path, src)
-		if diags.HasErrors() {
-			return nil, &Error{Diags: diags, Files: set.Files()}
-		}
-		return set.Features(), nil
-	}
-}
-
-// FrontEnd compiles one file read from the operating system; see
-// Options.FrontEnd.
-func FrontEnd(path string, src []byte) ([]godog.Feature, error) {
-	return Options{}.FrontEnd()(path, src)
-}
-
-func newSet() *Set {
-	return &Set{files: map[string]*hcl.File{}, sources: map[string]map[int]hcl.Range{}}
-}
-
-func (o Options) display(p string) string {
-	if o.FS != nil && o.Prefix != "" {
-		return path.Join(o.Prefix, p)
-	}
-	return p
-}
-
-func (o Options) expand(p string) ([]string, error) {
-	var (
-		fi  fs.FileInfo
-		err error
-	)
-	if o.FS != nil {
-		p = path.Clean(strings.TrimPrefix(filepath.ToSlash(p), "/"))
-		fi, err = fs.Stat(o.FS, p)
-	} else {
-		p = filepath.Clean(p)
-		fi, err = os.Stat(p)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", o.display(p), unwrapPath(err))
-	}
-	if !fi.IsDir() {
-		if !strings.EqualFold(filepath.Ext(p), Ext) {
-			return nil, fmt.Errorf("%s: not an HCL scenario file (want %s)", o.display(p), Ext)
-		}
-		return []string{p}, nil
-	}
-	// Folders are walked whole, hidden folders (.git and the like) left
-	// out, as the harness walks them for features.
-	var out []string
-	visit := func(q string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.IsDir() {
-			if q != p && strings.HasPrefix(e.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if strings.EqualFold(filepath.Ext(e.Name()), Ext) {
-			out = append(out, q)
-		}
-		return nil
-	}
-	if o.FS != nil {
-		err = fs.WalkDir(o.FS, p, visit)
-	} else {
-		err = filepath.WalkDir(p, visit)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", o.display(p), unwrapPath(err))
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: folder holds no %s files", o.display(p), Ext)
-	}
-	return out, nil
-}
-
-func (o Options) read(p string) ([]byte, error) {
-	if o.FS != nil {
-		return fs.ReadFile(o.FS, p)
-	}
-	return os.ReadFile(p)
 }
 
 func (o Options) unusedVars(used map[string]bool) hcl.Diagnostics {
@@ -230,8 +119,7 @@ const internalError = "Internal error"
 // compile loads, checks and compiles one file into set. A panic (a bug,
 // in this package or a library) becomes a diagnostic: loading a file must
 // never crash the program that loads it.
-func (o Options) compile(set *Set, p string, src []byte, used map[string]bool) (diags hcl.Diagnostics) {
-	name := o.display(p)
+func (o Options) compile(set *Set, name, p string, src []byte, used map[string]bool) (diags hcl.Diagnostics) {
 	defer func() {
 		if r := recover(); r != nil {
 			delete(set.sources, name)
@@ -373,26 +261,6 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 	return hcl.NewDiagnosticTextWriter(w, files, 100, color).WriteDiagnostics(clean)
 }
 
-// Error is the error of a scenario file that does not check: every
-// diagnostic, one per line.
-type Error struct {
-	Diags hcl.Diagnostics
-	Files map[string]*hcl.File
-}
-
-func (e *Error) Error() string {
-	var lines []string
-	for _, d := range finish(e.Diags) {
-		if d.Severity == hcl.DiagError {
-			lines = append(lines, FormatDiagnostic(d))
-			if x := Excerpt(e.Files, d.Subject); x != "" {
-				lines = append(lines, x)
-			}
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // Excerpt shows the source line a diagnostic points at, with the range
 // underlined, indented under the diagnostic's one-line form:
 //
@@ -431,9 +299,6 @@ func Excerpt(files map[string]*hcl.File, rng *hcl.Range) string {
 	}
 	return num + src + "\n" + strings.Repeat(" ", len(num)-2) + "| " + pad + strings.Repeat("^", width)
 }
-
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 var sourceCommentRe = regexp.MustCompile(`^\s*# (.+):(\d+)$`)
 

@@ -79,7 +79,7 @@ func TestReadmeExample(t *testing.T) {
 		rest := text[i+len(lang)+4:]
 		return rest[:strings.Index(rest, "```")]
 	}
-	set, diags := Compile("scenarios/example.hcl", []byte(block("hcl")))
+	set, diags := Options{}.Compile(Source{Name: "scenarios/example.hcl", Src: []byte(block("hcl"))})
 	if len(diags) > 0 {
 		t.Fatalf("README example: %v", diags)
 	}

@@ -1,0 +1,167 @@
+package suite
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
+	"github.com/vaultcheck/vaultcheck/steps"
+)
+
+// Problem is one thing wrong with a scenario file, in the shape of every
+// diagnostic of vaultcheck: "<file>:<line>[:<col>]: <kind>: <message>",
+// then indented detail lines.
+type Problem struct {
+	File      string
+	Line, Col int
+	// Kind says what is wrong: "Gherkin syntax", "undefined step", "not
+	// UTF-8", or an HCL diagnostic's summary.
+	Kind string
+	// Msg is one line; it never holds raw bytes of the file (text from the
+	// file is quoted and cut).
+	Msg string
+	// Detail are lines shown under the problem, indented: the closest
+	// steps, the HCL source line.
+	Detail []string
+
+	raw bool // Msg is a front end's message, shown as it is
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Head())
+	for _, d := range p.Detail {
+		b.WriteString("\n")
+		b.WriteString(d)
+	}
+	return b.String()
+}
+
+// Head is the problem's first line.
+func (p Problem) Head() string {
+	if p.raw {
+		return p.Msg
+	}
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, ":%d", p.Line)
+			if p.Col > 0 {
+				fmt.Fprintf(&b, ":%d", p.Col)
+			}
+		}
+		b.WriteString(": ")
+	}
+	if p.Kind != "" {
+		b.WriteString(p.Kind)
+		if p.Msg != "" {
+			b.WriteString(": ")
+		}
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// hclProblem is an HCL diagnostic as a problem; its excerpt is the detail.
+func hclProblem(set *hclscenario.Set, d *hcl.Diagnostic) Problem {
+	p := Problem{Kind: d.Summary, Msg: strings.Join(strings.Fields(d.Detail), " ")}
+	if d.Severity == hcl.DiagWarning {
+		p.Kind = "warning: " + p.Kind
+	}
+	if d.Subject != nil {
+		p.File, p.Line, p.Col = d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column
+		if x := hclscenario.Excerpt(set.Files(), d.Subject); x != "" {
+			p.Detail = strings.Split(x, "\n")
+		}
+	}
+	return p
+}
+
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+}
+
+// StepTable is where a writer finds every step, named in the help of an
+// undefined step.
+const StepTable = "steps/CATALOG.md, or `vaultcheck steps`"
+
+// suggestions is how many close phrases an undefined step shows.
+const suggestions = 3
+
+// Check matches every step of every feature against the step table, as
+// godog will, and returns a problem for each step that matches no
+// definition (with the closest phrases of the catalog, their kind and
+// what they do) or several. A step is reported once per place it is
+// written, even when a Background or an Outline repeats it.
+func (s *Suite) Check() []Problem { return s.check(steps.Matching) }
+
+// check is Check with the matching of a step's text to definitions given.
+func (s *Suite) check(matching func(text string) []steps.Definition) []Problem {
+	var probs []Problem
+	cache := map[string][]steps.Definition{}
+	for _, ft := range s.Features() {
+		seen := map[Pos]bool{}
+		for _, p := range ft.Pickles {
+			for _, st := range p.Steps {
+				if len(st.AstNodeIds) == 0 {
+					continue
+				}
+				pos, ok := ft.positions[st.AstNodeIds[0]]
+				if !ok || seen[pos] {
+					continue
+				}
+				hits, known := cache[st.Text]
+				if !known {
+					hits = matching(st.Text)
+					cache[st.Text] = hits
+				}
+				if len(hits) == 1 {
+					continue
+				}
+				seen[pos] = true
+				probs = append(probs, stepProblem(pos, st.Text, hits))
+			}
+		}
+	}
+	sortProblems(probs)
+	return probs
+}
+
+// stepProblem reports a step that matches no definition, or several.
+func stepProblem(pos Pos, text string, hits []steps.Definition) Problem {
+	p := Problem{File: pos.File, Line: pos.Line, Col: pos.Col}
+	show := func(d steps.Definition) string {
+		return fmt.Sprintf("%s (%s): %s — %s", d.ID, d.Kind, d.Phrase(), d.Summary())
+	}
+	if len(hits) == 0 {
+		p.Kind = "undefined step"
+		p.Msg = quote([]byte(text)) + " matches no step of the step table"
+		close := steps.Suggest(text, suggestions)
+		if len(close) > 0 {
+			p.Detail = append(p.Detail, "    closest steps:")
+			for _, d := range close {
+				p.Detail = append(p.Detail, "      "+show(d))
+			}
+		}
+		p.Detail = append(p.Detail, "    every step: "+StepTable)
+		return p
+	}
+	p.Kind = "ambiguous step"
+	p.Msg = fmt.Sprintf("%s matches %d steps of the step table", quote([]byte(text)), len(hits))
+	for _, d := range hits {
+		p.Detail = append(p.Detail, "      "+show(d))
+	}
+	return p
+}

@@ -178,19 +178,52 @@ func parseFeature(ctx context.Context, uri string, src []byte) (*Feature, []Prob
 	}
 	doc := builder.GetGherkinDocument()
 	doc.Uri = uri
+	// Counted on the document, before the pickles of a huge file take
+	// their memory.
+	if n := countScenarios(doc); n > MaxScenarios {
+		return nil, []Problem{{File: uri, Line: 1, Col: 1, Kind: "too many scenarios",
+			Msg: fmt.Sprintf("the file holds %d scenarios, more than the %d a feature file may hold; godog's time grows with the square of a file's scenarios, so split it into several files", n, MaxScenarios)}}, nil
+	}
 	ft := &Feature{URI: uri, Contents: src, Doc: doc, Lines: map[string]int64{}, positions: map[string]Pos{}}
 	ft.Pickles = gherkin.Pickles(*doc, uri, ids.NewId)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	if len(ft.Pickles) > MaxScenarios {
-		return nil, []Problem{{File: uri, Line: 1, Col: 1, Kind: "too many scenarios",
-			Msg: fmt.Sprintf("the file holds %d scenarios, more than the %d a feature file may hold; godog's time grows with the square of a file's scenarios, so split it into several files", len(ft.Pickles), MaxScenarios)}}, nil
-	}
 	if doc.Feature != nil {
 		index(ft, doc.Feature)
 	}
 	return ft, nil, nil
+}
+
+// countScenarios is the number of pickles doc makes: one per scenario,
+// one per Examples row of an outline.
+func countScenarios(doc *messages.GherkinDocument) int {
+	if doc.Feature == nil {
+		return 0
+	}
+	n := 0
+	scenario := func(sc *messages.Scenario) {
+		if len(sc.Examples) == 0 {
+			n++
+			return
+		}
+		for _, ex := range sc.Examples {
+			n += len(ex.TableBody)
+		}
+	}
+	for _, ch := range doc.Feature.Children {
+		if ch.Scenario != nil {
+			scenario(ch.Scenario)
+		}
+		if ch.Rule != nil {
+			for _, rc := range ch.Rule.Children {
+				if rc.Scenario != nil {
+					scenario(rc.Scenario)
+				}
+			}
+		}
+	}
+	return n
 }
 
 // index records the line of every scenario, step and example row, and

@@ -177,6 +177,11 @@ func TestTooManyScenarios(t *testing.T) {
 	if len(probs) != 1 || probs[0].Kind != "too many scenarios" {
 		t.Errorf("%d scenarios: %v", MaxScenarios+1, probs)
 	}
+	// Outline rows count as the scenarios godog makes of them.
+	outline := "Feature: f\n  Scenario Outline: o\n    Given <a>\n    Examples:\n      | a |\n" + strings.Repeat("      | x |\n", MaxScenarios+1)
+	if _, probs, _ := parseFeature(context.Background(), "o.feature", []byte(outline)); len(probs) != 1 || !strings.Contains(probs[0].Msg, fmt.Sprint(MaxScenarios+1)) {
+		t.Errorf("outline of %d rows: %v", MaxScenarios+1, probs)
+	}
 }
 
 // countingCtx is a context whose Err reports cancellation from its n-th

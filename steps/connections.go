@@ -245,7 +245,7 @@ func (w *World) CheckConnectionKeys(ctx context.Context, a, b string) error {
 			viewer, owner string
 			seen, own     *client.Connection
 		}{{a, b, ra, rb}, {b, a, rb, ra}} {
-			g.Expect(p.seen.TheOtherUser.UserPublicKey == p.own.Own.UserPublicKey).To(gomega.BeTrue(),
+			g.Expect(p.seen.TheOtherUser.UserPublicKey).To(gomega.Equal(p.own.Own.UserPublicKey),
 				"%s's connection: want %s's connection public key (%s), got %s", p.viewer, p.owner, pemFingerprint(p.own.Own.UserPublicKey), pemFingerprint(p.seen.TheOtherUser.UserPublicKey))
 			g.Expect(p.seen.TheOtherUser.UserKeypairExternalID).To(gomega.Equal(p.own.Own.UserKeypairExternalID),
 				"%s's connection: want %s's keypair id %s, got %s", p.viewer, p.owner, p.own.Own.UserKeypairExternalID, p.seen.TheOtherUser.UserKeypairExternalID)
@@ -262,7 +262,7 @@ func (w *World) CheckConnectionKeys(ctx context.Context, a, b string) error {
 			return err
 		}
 		if err := verify(exs, func(g gomega.Gomega) {
-			g.Expect(kp.PublicKey == p.rec.Own.UserPublicKey).To(gomega.BeTrue(), "%s's connection keypair %s: want the public key of the connection record (%s), got %s",
+			g.Expect(kp.PublicKey).To(gomega.Equal(p.rec.Own.UserPublicKey), "%s's connection keypair %s: want the public key of the connection record (%s), got %s",
 				p.u.name, kp.ID, pemFingerprint(p.rec.Own.UserPublicKey), pemFingerprint(kp.PublicKey))
 		}); err != nil {
 			return err
@@ -312,9 +312,9 @@ func (w *World) CheckConnectionKeypairs(ctx context.Context, a, b string) error 
 			pub := w.keypairs[id].priv.Public()
 			g.Expect(pub.Bits()).To(gomega.Equal(cryppo.RSAKeyBits), "%s: want RSA-%d, got RSA-%d", what, cryppo.RSAKeyBits, pub.Bits())
 			g.Expect(pub.Exponent()).To(gomega.Equal(65537), "%s: want public exponent 65537, got %d", what, pub.Exponent())
-			g.Expect(kp.PublicKey == rec.Own.UserPublicKey).To(gomega.BeTrue(), "%s: want the public key of %s's connection record (%s), got %s", what, u.name, pemFingerprint(rec.Own.UserPublicKey), pub.Fingerprint())
+			g.Expect(kp.PublicKey).To(gomega.Equal(rec.Own.UserPublicKey), "%s: want the public key of %s's connection record (%s), got %s", what, u.name, pemFingerprint(rec.Own.UserPublicKey), pub.Fingerprint())
 			for _, other := range w.sortedUsers() {
-				g.Expect(pub.Equal(other.auth.LoginKey.Public())).To(gomega.BeFalse(), "%s: want a key of its own, got %s's login key", what, other.name)
+				g.Expect(pub.Fingerprint()).NotTo(gomega.Equal(other.auth.LoginKey.Fingerprint()), "%s: want a key of its own, got %s's login key", what, other.name)
 			}
 		}); err != nil {
 			return err
@@ -360,6 +360,8 @@ func (w *World) CheckConnectionName(ctx context.Context, owner, other, name stri
 		g.Expect(enc).NotTo(gomega.BeNil(), "%s's connection to %s: want an encrypted_recipient_name, got null", owner, other)
 		p := meecoAES.problem(*enc)
 		g.Expect(p).To(gomega.BeEmpty(), "%s's connection to %s: encrypted_recipient_name: want %s, got %s", owner, other, meecoAES, p)
+		// A plaintext is compared by the Value itself, never handed to a
+		// matcher that would keep it in its message.
 		g.Expect(rec.Name.Equal(name)).To(gomega.BeTrue(), "%s's name for the connection to %s: decrypted name differs (want %s, got %s)", owner, other, w.digest(name), w.digestValue(rec.Name))
 		w.refuseAES(g, owner, fmt.Sprintf("%s's name for the connection to %s", owner, other), o.auth.DEK, other+"'s DEK", *enc)
 	})

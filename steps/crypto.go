@@ -3,9 +3,7 @@ package steps
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -276,11 +274,12 @@ func (w *World) CheckEncryptedFieldsCanonical(ctx context.Context, names []strin
 				if err := verify(w.exchangeFor(r), func(g gomega.Gomega) {
 					e, err := cryppo.Parse(f[1])
 					g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want a Cryppo string, got %v", where, err)
-					g.Expect(e.String() == f[1]).To(gomega.BeTrue(), "%s: want a canonical Cryppo string, got one that re-serializes differently", where)
+					g.Expect(e.String()).To(gomega.Equal(f[1]), "%s: want a canonical Cryppo string, got one that re-serializes differently", where)
 					if rsaField(f[0]) {
-						g.Expect(e.Strategy.IsRSA()).To(gomega.BeTrue(), "%s: want an RSA-OAEP string, got strategy %s", where, strategyName(e.Strategy))
+						g.Expect(e.Strategy).To(gomega.Satisfy(cryppo.Strategy.IsRSA), "%s: want an RSA-OAEP string, got strategy %s", where, strategyName(e.Strategy))
 					} else {
-						g.Expect(e.Strategy.IsAES() && e.Derivation == nil).To(gomega.BeTrue(), "%s: want an AES-GCM string, got strategy %s", where, strategyName(e.Strategy))
+						g.Expect(e.Strategy).To(gomega.Satisfy(cryppo.Strategy.IsAES), "%s: want an AES-GCM string, got strategy %s", where, strategyName(e.Strategy))
+						g.Expect(e.Derivation).To(gomega.BeNil(), "%s: want an AES-GCM string, got a passphrase-encrypted one", where)
 					}
 				}); err != nil {
 					return err
@@ -433,6 +432,14 @@ func (w *World) CheckKeySizes(ctx context.Context, size int) error {
 	return nil
 }
 
+// beEmptyString matches a missing or empty optional string of a record.
+var beEmptyString = gomega.WithTransform(func(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}, gomega.BeEmpty())
+
 // tamper returns s with one byte of the named part flipped: "ciphertext",
 // "tag" or "iv". The result is re-serialized canonically, so only the
 // flipped byte differs in meaning.
@@ -471,7 +478,7 @@ func (w *World) refuseTamperedAES(g gomega.Gomega, actor, what string, key crypp
 		t, err := tamper(s, part)
 		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want a %s to tamper with, got %v", what, part, err)
 		_, err = cryppo.DecryptAES(key, t)
-		g.Expect(errors.Is(err, cryppo.ErrDecrypt)).To(gomega.BeTrue(), "%s with a flipped %s byte: want decryption to fail with %q, got %s", what, part, cryppo.ErrDecrypt, errText(err))
+		g.Expect(err).To(gomega.MatchError(cryppo.ErrDecrypt), "%s with a flipped %s byte: want decryption to fail with %q, got %s", what, part, cryppo.ErrDecrypt, errText(err))
 		w.ledger.RefusedAES(actor, what+" (tampered "+part+")", key, keyName, t, err)
 	}
 }
@@ -479,14 +486,14 @@ func (w *World) refuseTamperedAES(g gomega.Gomega, actor, what string, key crypp
 // refuseRSA checks that priv does not open s (cryppo.ErrDecrypt).
 func (w *World) refuseRSA(g gomega.Gomega, actor, what string, priv *cryppo.PrivateKey, keyName, s string) {
 	_, err := cryppo.DecryptRSA(priv, s)
-	g.Expect(errors.Is(err, cryppo.ErrDecrypt)).To(gomega.BeTrue(), "%s: want it not to open with %s %s (%q), got %s", what, keyName, priv.Fingerprint(), cryppo.ErrDecrypt, errText(err))
+	g.Expect(err).To(gomega.MatchError(cryppo.ErrDecrypt), "%s: want it not to open with %s %s (%q), got %s", what, keyName, priv.Fingerprint(), cryppo.ErrDecrypt, errText(err))
 	w.ledger.RefusedRSA(actor, what, priv, keyName, s, err)
 }
 
 // refuseAES checks that key does not open s (cryppo.ErrDecrypt).
 func (w *World) refuseAES(g gomega.Gomega, actor, what string, key cryppo.SymmetricKey, keyName, s string) {
 	_, err := cryppo.DecryptAES(key, s)
-	g.Expect(errors.Is(err, cryppo.ErrDecrypt)).To(gomega.BeTrue(), "%s: want it not to open with %s %s (%q), got %s", what, keyName, key.Fingerprint(), cryppo.ErrDecrypt, errText(err))
+	g.Expect(err).To(gomega.MatchError(cryppo.ErrDecrypt), "%s: want it not to open with %s %s (%q), got %s", what, keyName, key.Fingerprint(), cryppo.ErrDecrypt, errText(err))
 	w.ledger.RefusedAES(actor, what, key, keyName, s, err)
 }
 
@@ -563,14 +570,6 @@ func (w *World) CheckLedger() error {
 	return nil
 }
 
-// isHexLower reports a lowercase hex string of n characters.
-func isHexLower(s string, n int) bool {
-	if len(s) != n || strings.ToLower(s) != s {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil
-}
 
 // usersNamed resolves a list of names.
 func (w *World) usersNamed(names []string) ([]*user, error) {

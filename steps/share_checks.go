@@ -44,8 +44,8 @@ func (w *World) CheckEncryptedDEKForm(ctx context.Context, label, recipient, for
 	}
 	return verify(exs, func(g gomega.Gomega) {
 		what := fmt.Sprintf("encrypted DEK of the share of %q to %s", label, recipient)
-		g.Expect(strings.HasPrefix(enc, prefix)).To(gomega.BeTrue(), "%s: want it to start with %q, got %s", what, prefix, redact.ShortenCryppo(enc))
-		g.Expect(strings.HasSuffix(enc, suffix)).To(gomega.BeTrue(), "%s: want it to end with %q, got %s", what, suffix, redact.ShortenCryppo(enc))
+		g.Expect(enc).To(gomega.HavePrefix(prefix), "%s: want it to start with %q, got %s", what, prefix, redact.ShortenCryppo(enc))
+		g.Expect(enc).To(gomega.HaveSuffix(suffix), "%s: want it to end with %q, got %s", what, suffix, redact.ShortenCryppo(enc))
 		mid := strings.TrimSuffix(strings.TrimPrefix(enc, prefix), suffix)
 		g.Expect(mid).NotTo(gomega.BeEmpty(), "%s: want a ciphertext between %q and %q, got none", what, prefix, suffix)
 		ct, err := cryppo.DecodeBase64(mid)
@@ -55,7 +55,7 @@ func (w *World) CheckEncryptedDEKForm(ctx context.Context, label, recipient, for
 		}
 		e, err := cryppo.Parse(enc)
 		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want a Cryppo string, got %v", what, err)
-		g.Expect(e.String() == enc).To(gomega.BeTrue(), "%s: want a canonical Cryppo string, got one that re-serializes differently", what)
+		g.Expect(e.String()).To(gomega.Equal(enc), "%s: want a canonical Cryppo string, got one that re-serializes differently", what)
 	})
 }
 
@@ -376,8 +376,8 @@ func (w *World) CheckNoValueFor(ctx context.Context, recipient, label string, sl
 				if sl.Name != n {
 					continue
 				}
-				g.Expect(sl.EncryptedValue == nil || *sl.EncryptedValue == "").To(gomega.BeTrue(), "%s's copy of %q: slot %q: want no value, got an encrypted_value", recipient, label, n)
-				g.Expect(sl.EncryptedValueVerificationKey == nil || *sl.EncryptedValueVerificationKey == "").To(gomega.BeTrue(), "%s's copy of %q: slot %q: want no verification key, got one", recipient, label, n)
+				g.Expect(sl.EncryptedValue).To(beEmptyString, "%s's copy of %q: slot %q: want no value, got an encrypted_value", recipient, label, n)
+				g.Expect(sl.EncryptedValueVerificationKey).To(beEmptyString, "%s's copy of %q: slot %q: want no verification key, got one", recipient, label, n)
 			}
 			v := s.item.values[n]
 			for _, r := range w.wire.snapshot() {
@@ -423,10 +423,10 @@ func (w *World) CheckVerificationHashes(ctx context.Context, label, recipient st
 			g.Expect(vvk).To(gomega.HaveLen(client.ValueVerificationKeySize), "%s: want a %d-byte verification key, got %d bytes", what, client.ValueVerificationKeySize, len(vvk))
 			g.Expect(sl.ValueVerificationHash).NotTo(gomega.BeNil(), "%s: want a value_verification_hash, got null", what)
 			h := *sl.ValueVerificationHash
-			g.Expect(isHexLower(h, 64)).To(gomega.BeTrue(), "%s: value_verification_hash: want 64 lowercase hex digits, got %d characters", what, len(h))
-			ok := cryppo.HMACSHA256Hex(vvk, string(pt)) == h
-			w.ledger.CheckHash(recipient, "hash of slot "+sl.Name+" of item "+sr.resp.Item.ID, vvk, "verification key of slot "+sl.Name, string(pt), h, ok)
-			g.Expect(ok).To(gomega.BeTrue(), "%s: want the HMAC-SHA256 of the value under its verification key to equal value_verification_hash, got a mismatch", what)
+			g.Expect(h).To(gomega.MatchRegexp(`^[0-9a-f]{64}$`), "%s: value_verification_hash: want 64 lowercase hex digits, got %d characters", what, len(h))
+			mac := cryppo.HMACSHA256Hex(vvk, string(pt))
+			w.ledger.CheckHash(recipient, "hash of slot "+sl.Name+" of item "+sr.resp.Item.ID, vvk, "verification key of slot "+sl.Name, string(pt), h, mac == h)
+			g.Expect(mac).To(gomega.Equal(h), "%s: want the HMAC-SHA256 of the value under its verification key to equal value_verification_hash, got a mismatch", what)
 		}
 		g.Expect(n).To(gomega.BeNumerically(">", 0), "%s's copy of %q: want values with verification hashes, got no values", recipient, label)
 	})
@@ -470,13 +470,13 @@ func (w *World) CheckTamperedShare(ctx context.Context, label, recipient string)
 			g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want the verification key to open with the share's key, got %v", what, err)
 			h := *sl.ValueVerificationHash
 			bad := flipHex(h)
-			okBadHash := cryppo.HMACSHA256Hex(vvk, string(pt)) == bad
-			w.ledger.CheckHash(recipient, what+" (tampered hash)", vvk, "verification key of slot "+sl.Name, string(pt), bad, okBadHash)
-			g.Expect(okBadHash).To(gomega.BeFalse(), "%s with a changed hash: want the HMAC check to fail, got a match", what)
+			mac := cryppo.HMACSHA256Hex(vvk, string(pt))
+			w.ledger.CheckHash(recipient, what+" (tampered hash)", vvk, "verification key of slot "+sl.Name, string(pt), bad, mac == bad)
+			g.Expect(mac).NotTo(gomega.Equal(bad), "%s with a changed hash: want the HMAC check to fail, got a match", what)
 			changed := string(pt) + "\u0000"
-			okBadValue := cryppo.HMACSHA256Hex(vvk, changed) == h
-			w.ledger.CheckHash(recipient, what+" (tampered value)", vvk, "verification key of slot "+sl.Name, changed, h, okBadValue)
-			g.Expect(okBadValue).To(gomega.BeFalse(), "%s with a changed value: want the HMAC check to fail, got a match", what)
+			changedMAC := cryppo.HMACSHA256Hex(vvk, changed)
+			w.ledger.CheckHash(recipient, what+" (tampered value)", vvk, "verification key of slot "+sl.Name, changed, h, changedMAC == h)
+			g.Expect(changedMAC).NotTo(gomega.Equal(h), "%s with a changed value: want the HMAC check to fail, got a match", what)
 		}
 		g.Expect(n).To(gomega.BeNumerically(">", 0), "%s's copy of %q: want values to tamper with, got none", recipient, label)
 	})
@@ -513,7 +513,7 @@ func (w *World) CheckCannotReadBeforeAccepting(ctx context.Context, recipient, l
 	}
 	if err := verify(exs, func(g gomega.Gomega) {
 		g.Expect(rec.AcceptanceRequired).To(gomega.Equal(meeco.AcceptanceRequired), "share of %q to %s: want acceptance_required %q, got %q", label, recipient, meeco.AcceptanceRequired, rec.AcceptanceRequired)
-		g.Expect(rec.EncryptedDEK == nil || *rec.EncryptedDEK == "").To(gomega.BeTrue(), "share of %q to %s before acceptance: want encrypted_dek null, got a key", label, recipient)
+		g.Expect(rec.EncryptedDEK).To(beEmptyString, "share of %q to %s before acceptance: want encrypted_dek null, got a key", label, recipient)
 	}); err != nil {
 		return err
 	}
@@ -577,14 +577,12 @@ func (w *World) CheckTask(ctx context.Context, owner, label string) error {
 	}
 	return verify(w.log.Since(mark), func(g gomega.Gomega) {
 		var kinds []string
-		found := false
 		for _, t := range tasks.ClientTasks {
 			kinds = append(kinds, fmt.Sprintf("%s for %s (%s)", t.WorkType, t.TargetID, t.State))
-			if t.WorkType == meeco.WorkUpdateItemShares && t.TargetID == it.id && t.State == meeco.TaskTodo {
-				found = true
-			}
 		}
-		g.Expect(found).To(gomega.BeTrue(), "%s's client tasks: want a %s task for item %s (%q) in state todo, got %d tasks %v", owner, meeco.WorkUpdateItemShares, it.id, label, len(tasks.ClientTasks), kinds)
+		g.Expect(tasks.ClientTasks).To(gomega.ContainElement(gomega.Satisfy(func(t meeco.ClientTask) bool {
+			return t.WorkType == meeco.WorkUpdateItemShares && t.TargetID == it.id && t.State == meeco.TaskTodo
+		})), "%s's client tasks: want a %s task for item %s (%q) in state todo, got %d tasks %v", owner, meeco.WorkUpdateItemShares, it.id, label, len(tasks.ClientTasks), kinds)
 	})
 }
 
@@ -612,7 +610,7 @@ func (w *World) CheckNewEncryptedDEK(ctx context.Context, label, recipient strin
 		return &HarnessError{Msg: fmt.Sprintf("the original encrypted DEK of the share of %q to %s no longer opens with %s's keypair", label, recipient, recipient), Err: err}
 	}
 	return verify(sk.exs, func(g gomega.Gomega) {
-		g.Expect(*sk.rec.EncryptedDEK == s.deks[0]).To(gomega.BeFalse(), "share of %q to %s: want a new encrypted_dek, got the one it was created with", label, recipient)
+		g.Expect(*sk.rec.EncryptedDEK).NotTo(gomega.Equal(s.deks[0]), "share of %q to %s: want a new encrypted_dek, got the one it was created with", label, recipient)
 		g.Expect(dek.Fingerprint()).NotTo(gomega.Equal(cryppo.Fingerprint(old)), "share of %q to %s: want a new share key, got the old one %s wrapped again", label, recipient, cryppo.Fingerprint(old))
 	})
 }

@@ -317,8 +317,8 @@ func (w *World) CheckLoginKeypair(ctx context.Context, name string, bits, expone
 		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s's login public key: want an RSA public key PEM, got %v", name, err)
 		g.Expect(pub.Bits()).To(gomega.Equal(bits), "%s's login keypair: want RSA-%d, got RSA-%d", name, bits, pub.Bits())
 		g.Expect(pub.Exponent()).To(gomega.Equal(exponent), "%s's login keypair: want public exponent %d, got %d", name, exponent, pub.Exponent())
-		g.Expect(pub.Equal(u.registered.LoginKey.Public())).To(gomega.BeTrue(), "%s's login keypair: want the key she registered (%s), got %s", name, u.registered.LoginKey.Fingerprint(), pub.Fingerprint())
-		g.Expect(kp.PublicKey == u.registered.LoginPublicKey).To(gomega.BeTrue(), "%s's login public key: want the PEM exactly as registered at the Vault, got a different string for the same key", name)
+		g.Expect(pub.Fingerprint()).To(gomega.Equal(u.registered.LoginKey.Fingerprint()), "%s's login keypair: want the key she registered (%s), got %s", name, u.registered.LoginKey.Fingerprint(), pub.Fingerprint())
+		g.Expect(kp.PublicKey).To(gomega.Equal(u.registered.LoginPublicKey), "%s's login public key: want the PEM exactly as registered at the Vault, got a different string for the same key", name)
 		g.Expect(kp.ExternalIdentifiers).To(gomega.ContainElement(meeco.KeypairAuthExternalID), "%s's login keypair: want external identifier %q, got %q", name, meeco.KeypairAuthExternalID, kp.ExternalIdentifiers)
 	})
 }
@@ -354,11 +354,12 @@ func (w *World) checkStoredKeypair(g gomega.Gomega, u *user, kp *meeco.Keypair, 
 	g.Expect(p).To(gomega.BeEmpty(), "%s: private key: want PKCS#1 PEM as node-forge writes it, got %s", what, p)
 	priv, err := cryppo.ParsePrivateKeyPEM(string(pemText))
 	g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: private key: want a PKCS#1 RSA key, got %v", what, err)
+	// The PEM is a private key: compared here, never given to a matcher.
 	g.Expect(priv.PEM() == string(pemText)).To(gomega.BeTrue(), "%s: private key: want the PEM node-forge writes for it, got other text", what)
 	w.ledger.UnwrapPrivateKey(u.name, "private key of keypair "+kp.ID, u.auth.KEK, "KEK", kp.EncryptedSerializedKey, priv)
 	pub, err := cryppo.ParsePublicKeyPEM(kp.PublicKey)
 	g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: public_key: want an RSA public key PEM, got %v", what, err)
-	g.Expect(priv.Public().Equal(pub)).To(gomega.BeTrue(), "%s: want the private key to match public_key %s, got the private key of %s", what, pub.Fingerprint(), priv.Fingerprint())
+	g.Expect(priv.Public().Fingerprint()).To(gomega.Equal(pub.Fingerprint()), "%s: want the private key to match public_key %s, got the private key of %s", what, pub.Fingerprint(), priv.Fingerprint())
 	w.keypairs[kp.ID] = &keypairInfo{owner: u, id: kp.ID, priv: priv, pub: kp.PublicKey}
 }
 
@@ -420,7 +421,7 @@ func (w *World) CheckPublicKeysPEM(names []string) error {
 					g.Expect(p).To(gomega.BeEmpty(), "%s: want SPKI PEM as node-forge writes it, got %s", where, p)
 					pub, err := cryppo.ParsePublicKeyPEM(pk)
 					g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want an RSA public key, got %v", where, err)
-					g.Expect(pub.PEM() == pk).To(gomega.BeTrue(), "%s: want the PEM node-forge writes for %s, got other text", where, pub.Fingerprint())
+					g.Expect(pk).To(gomega.Equal(pub.PEM()), "%s: want the PEM node-forge writes for %s, got other text", where, pub.Fingerprint())
 				}
 			}
 			g.Expect(seen).To(gomega.BeNumerically(">", 0), "%s: want public keys sent in this scenario, got none", n)
@@ -466,7 +467,7 @@ func (w *World) CheckLoggedInWithRegisteredKeys(name string) error {
 			what      string
 			got, want cryppo.SymmetricKey
 		}{{"passphrase-derived key", a.PDK, r.PDK}, {"key encryption key", a.KEK, r.KEK}, {"data encryption key", a.DEK, r.DEK}} {
-			g.Expect(k.got.Equal(k.want)).To(gomega.BeTrue(), "%s's %s after login: want the registered %s, got %s", name, k.what, k.want.Fingerprint(), k.got.Fingerprint())
+			g.Expect(k.got.Fingerprint()).To(gomega.Equal(k.want.Fingerprint()), "%s's %s after login: want the registered %s, got %s", name, k.what, k.want.Fingerprint(), k.got.Fingerprint())
 		}
 		g.Expect(a.LoginKey.Fingerprint()).To(gomega.Equal(r.LoginKey.Fingerprint()), "%s's login key after login: want the registered %s, got %s", name, r.LoginKey.Fingerprint(), a.LoginKey.Fingerprint())
 		g.Expect(a.UserID).To(gomega.Equal(r.UserID), "%s's user id after login: want %s, got %s", name, r.UserID, a.UserID)

@@ -35,7 +35,6 @@ func (w *World) CheckCannotAccessItem(ctx context.Context, actor, verb, owner, l
 	if u == ou {
 		return scenarioErrorf("%s owns %q, so %s can %s it", actor, label, actor, verb)
 	}
-	w.wire.as(owner)
 	before, err := w.client.GetItem(ctx, ou.auth, it.id)
 	if err != nil {
 		return w.fail(fmt.Sprintf("%s reads item %q", owner, label), err)
@@ -64,7 +63,11 @@ func (w *World) CheckCannotAccessItem(ctx context.Context, actor, verb, owner, l
 		}
 		return nil
 	case "update":
-		body := map[string]any{"item": map[string]any{"label": "changed by " + actor, "slots_attributes": w.foreignSlots(u, before)}}
+		slots, err := foreignSlots(u, before)
+		if err != nil {
+			return &HarnessError{Msg: fmt.Sprintf("encrypting the values %s would overwrite %q with", actor, label), Err: err}
+		}
+		body := map[string]any{"item": map[string]any{"label": "changed by " + actor, "slots_attributes": slots}}
 		_, exs, err := w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id), Body: body}, nil)
 		if e := want404(what, exs, err); e != nil {
 			return e
@@ -81,22 +84,22 @@ func (w *World) CheckCannotAccessItem(ctx context.Context, actor, verb, owner, l
 }
 
 // foreignSlots builds slot attributes that would overwrite every slot of
-// an item with a value encrypted under u's own DEK.
-func (w *World) foreignSlots(u *user, it *client.Item) []map[string]any {
+// an item with a value encrypted under u's own DEK. Every slot gets one:
+// a slot left out would make the check weaker than it says.
+func foreignSlots(u *user, it *client.Item) ([]map[string]any, error) {
 	var out []map[string]any
 	for _, sl := range it.Slots {
 		enc, err := cryppo.EncryptAES(u.auth.DEK, []byte("overwritten by "+u.name))
 		if err != nil {
-			continue
+			return nil, err
 		}
 		out = append(out, map[string]any{"id": sl.ID, "name": sl.Name, "encrypted_value": enc})
 	}
-	return out
+	return out, nil
 }
 
 // unchanged checks that the owner's item still holds its label and values.
 func (w *World) unchanged(ctx context.Context, it *item, before *client.Item) error {
-	w.wire.as(it.owner.name)
 	mark := w.log.Len()
 	after, err := w.client.GetItem(ctx, it.owner.auth, it.id)
 	if err != nil {
@@ -224,7 +227,6 @@ func (w *World) deadSession(ctx context.Context, u *user) (*client.AuthData, err
 	if u.dead != nil {
 		return u.dead, nil
 	}
-	w.wire.as(u.name)
 	a, err := w.client.Login(ctx, u.name, u.password, u.auth.Secret)
 	if err != nil {
 		return nil, w.fail(u.name+" logs in for a session to end", err)

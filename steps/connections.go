@@ -32,7 +32,6 @@ func (w *World) Invite(ctx context.Context, from, to, name string) error {
 	if from == to {
 		return scenarioErrorf("%s cannot invite %s", from, to)
 	}
-	w.wire.as(from)
 	return w.act(ctx, fmt.Sprintf("%s invites %s", from, to), func() error {
 		inv, err := w.client.CreateInvitation(ctx, f.auth, name)
 		if err != nil {
@@ -60,7 +59,6 @@ func (w *World) AcceptInvitation(ctx context.Context, invitee, inviter, name str
 		return scenarioErrorf("%s has not invited %s in this scenario", inviter, invitee)
 	}
 	return w.act(ctx, fmt.Sprintf("%s accepts %s's invitation", invitee, inviter), func() error {
-		w.wire.as(invitee)
 		if _, err := w.client.AcceptInvitation(ctx, t.auth, name, inv.Token); err != nil {
 			return err
 		}
@@ -72,7 +70,6 @@ func (w *World) AcceptInvitation(ctx context.Context, invitee, inviter, name str
 // record pairs the connection records of inviter and invitee and keeps
 // them.
 func (w *World) record(ctx context.Context, inviter, invitee *user) error {
-	w.wire.as(inviter.name)
 	fr, tr, err := w.client.FindConnectionBetween(ctx, inviter.auth, invitee.auth)
 	if err != nil {
 		return err
@@ -98,7 +95,6 @@ func (w *World) Connect(ctx context.Context, a, b string) error {
 		return nil
 	}
 	return w.act(ctx, fmt.Sprintf("%s and %s connect", a, b), func() error {
-		w.wire.as(a)
 		_, _, err := w.client.FindConnectionBetween(ctx, ua.auth, ub.auth)
 		switch {
 		case err == nil:
@@ -110,7 +106,6 @@ func (w *World) Connect(ctx context.Context, a, b string) error {
 		if err != nil {
 			return err
 		}
-		w.wire.as(b)
 		if _, err := w.client.AcceptInvitation(ctx, ub.auth, a, inv.Token); err != nil {
 			return err
 		}
@@ -130,12 +125,10 @@ func (w *World) ConnectAgain(ctx context.Context, a, b string) error {
 		return err
 	}
 	return w.act(ctx, fmt.Sprintf("%s and %s connect again", a, b), func() error {
-		w.wire.as(a)
 		inv, err := w.client.CreateInvitation(ctx, ua.auth, b)
 		if err != nil {
 			return err
 		}
-		w.wire.as(b)
 		resp, err := w.client.AcceptInvitation(ctx, ub.auth, a, inv.Token)
 		if err != nil {
 			return err
@@ -163,7 +156,6 @@ func (w *World) DeleteConnection(ctx context.Context, by, other string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(by)
 	return w.act(ctx, fmt.Sprintf("%s deletes the connection to %s", by, other), func() error {
 		if err := w.client.DeleteConnection(ctx, u.auth, rec.Own.ID); err != nil {
 			return err
@@ -181,7 +173,6 @@ func (w *World) CheckConnected(ctx context.Context, a, b string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(a)
 	mark := w.log.Len()
 	fr, tr, err := w.client.FindConnectionBetween(ctx, ua.auth, ub.auth)
 	exs := w.log.Since(mark)
@@ -201,7 +192,6 @@ func (w *World) CheckConnected(ctx context.Context, a, b string) error {
 
 // listConnections lists u's connection records.
 func (w *World) listConnections(ctx context.Context, u *user) ([]client.Connection, []redact.Exchange, error) {
-	w.wire.as(u.name)
 	mark := w.log.Len()
 	conns, _, err := w.client.ListConnections(ctx, u.auth, client.PageQuery{})
 	exs := w.log.Since(mark)
@@ -309,7 +299,7 @@ func (w *World) CheckConnectionKeypairs(ctx context.Context, a, b string) error 
 		if err := verify(exs, func(g gomega.Gomega) {
 			what := fmt.Sprintf("%s's connection keypair %s", u.name, id)
 			w.checkStoredKeypair(g, u, kp, what)
-			pub := w.keypairs[id].priv.Public()
+			pub := w.keypairs[keypairKey{u, id}].priv.Public()
 			g.Expect(pub.Bits()).To(gomega.Equal(cryppo.RSAKeyBits), "%s: want RSA-%d, got RSA-%d", what, cryppo.RSAKeyBits, pub.Bits())
 			g.Expect(pub.Exponent()).To(gomega.Equal(65537), "%s: want public exponent 65537, got %d", what, pub.Exponent())
 			g.Expect(kp.PublicKey).To(gomega.Equal(rec.Own.UserPublicKey), "%s: want the public key of %s's connection record (%s), got %s", what, u.name, pemFingerprint(rec.Own.UserPublicKey), pub.Fingerprint())
@@ -320,7 +310,7 @@ func (w *World) CheckConnectionKeypairs(ctx context.Context, a, b string) error 
 			return err
 		}
 	}
-	ka, kb := w.keypairs[ids[a]], w.keypairs[ids[b]]
+	ka, kb := w.keypairs[keypairKey{ua, ids[a]}], w.keypairs[keypairKey{ub, ids[b]}]
 	if ka.priv.Public().Equal(kb.priv.Public()) {
 		return &TargetFailure{Msg: fmt.Sprintf("connection between %s and %s: want a keypair per side, got one key %s on both", a, b, ka.priv.Fingerprint())}
 	}

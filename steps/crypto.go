@@ -236,12 +236,12 @@ func (w *World) sweep(ctx context.Context, u *user) error {
 // scenario, from the answers to u's POST /keypairs.
 func (w *World) keypairIDs(u *user) []string {
 	var ids []string
-	for _, r := range w.wire.snapshot() {
-		if r.actor != u.name || r.vault || r.method != "POST" || !strings.HasSuffix(r.path, meeco.KSKeypairs) || r.status/100 != 2 {
+	for _, r := range w.raw() {
+		if r.Actor != u.name || w.toVault(r) || r.Method != "POST" || !strings.HasSuffix(r.Path, meeco.KSKeypairs) || r.Status/100 != 2 {
 			continue
 		}
 		var out meeco.KeypairResponse
-		if json.Unmarshal(r.response, &out) == nil && out.Keypair.ID != "" && !slices.Contains(ids, out.Keypair.ID) {
+		if json.Unmarshal(r.Response, &out) == nil && out.Keypair.ID != "" && !slices.Contains(ids, out.Keypair.ID) {
 			ids = append(ids, out.Keypair.ID)
 		}
 	}
@@ -264,13 +264,13 @@ func (w *World) CheckEncryptedFieldsCanonical(ctx context.Context, names []strin
 	}
 	for _, u := range us {
 		n := 0
-		for _, r := range w.wire.snapshot() {
-			if r.actor != u.name || len(r.response) == 0 || r.status/100 != 2 {
+		for _, r := range w.raw() {
+			if r.Actor != u.name || len(r.Response) == 0 || r.Status/100 != 2 {
 				continue
 			}
-			for _, f := range jsonFields(r.response, encryptedField) {
+			for _, f := range jsonFields(r.Response, encryptedField) {
 				n++
-				where := fmt.Sprintf("%s of %s %s returned to %s", f[0], r.method, redact.Path(r.path), u.name)
+				where := fmt.Sprintf("%s of %s %s returned to %s", f[0], r.Method, redact.Path(r.Path), u.name)
 				if err := verify(w.exchangeFor(r), func(g gomega.Gomega) {
 					e, err := cryppo.Parse(f[1])
 					g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want a Cryppo string, got %v", where, err)
@@ -293,28 +293,15 @@ func (w *World) CheckEncryptedFieldsCanonical(ctx context.Context, names []strin
 	return nil
 }
 
-// exchangeFor finds the redacted exchange of a wire record, for a failure
-// message.
-func (w *World) exchangeFor(r wireRecord) []redact.Exchange {
-	p := redact.Path(r.path)
-	exs := w.log.Exchanges()
-	for i := len(exs) - 1; i >= 0; i-- {
-		if exs[i].Method == r.method && exs[i].Path == p && exs[i].Status == r.status {
-			return exs[i : i+1]
-		}
-	}
-	return nil
-}
-
 // CheckSymmetricCiphertexts checks every AES field sent or returned in the
 // scenario against the given form.
 func (w *World) CheckSymmetricCiphertexts(f AESForm) error {
 	n := 0
-	for _, r := range w.wire.snapshot() {
-		for _, body := range [][]byte{r.request, r.response} {
+	for _, r := range w.raw() {
+		for _, body := range [][]byte{r.Request, r.Response} {
 			for _, fld := range jsonFields(body, func(k string) bool { return encryptedField(k) && !rsaField(k) }) {
 				n++
-				where := fmt.Sprintf("%s in %s %s", fld[0], r.method, redact.Path(r.path))
+				where := fmt.Sprintf("%s in %s %s", fld[0], r.Method, redact.Path(r.Path))
 				if p := f.problem(fld[1]); p != "" {
 					return &TargetFailure{Msg: fmt.Sprintf("%s: want %s, got %s", where, f, p), Exchanges: w.exchangeFor(r)}
 				}
@@ -334,11 +321,11 @@ func (w *World) CheckWrappedShareKeys(f RSAForm) error {
 		return scenarioErrorf("nothing was shared in this scenario, so no share key went over the wire")
 	}
 	n := 0
-	for _, r := range w.wire.snapshot() {
-		for _, body := range [][]byte{r.request, r.response} {
+	for _, r := range w.raw() {
+		for _, body := range [][]byte{r.Request, r.Response} {
 			for _, fld := range jsonFields(body, shareKeyField) {
 				n++
-				where := fmt.Sprintf("%s in %s %s", fld[0], r.method, redact.Path(r.path))
+				where := fmt.Sprintf("%s in %s %s", fld[0], r.Method, redact.Path(r.Path))
 				if p := f.problem(fld[1]); p != "" {
 					return &TargetFailure{Msg: fmt.Sprintf("%s: want %s, got %s", where, f, p), Exchanges: w.exchangeFor(r)}
 				}
@@ -372,7 +359,7 @@ func (w *World) CheckAllKeypairs(ctx context.Context, names []string, bits, expo
 			if err := verify(exs, func(g gomega.Gomega) {
 				what := fmt.Sprintf("keypair %s of %s", id, u.name)
 				w.checkStoredKeypair(g, u, kp, what)
-				pub := w.keypairs[id].priv.Public()
+				pub := w.keypairs[keypairKey{u, id}].priv.Public()
 				g.Expect(pub.Bits()).To(gomega.Equal(bits), "%s: want RSA-%d, got RSA-%d", what, bits, pub.Bits())
 				g.Expect(pub.Exponent()).To(gomega.Equal(exponent), "%s: want public exponent %d, got %d", what, exponent, pub.Exponent())
 			}); err != nil {
@@ -569,7 +556,6 @@ func (w *World) CheckLedger() error {
 	}
 	return nil
 }
-
 
 // usersNamed resolves a list of names.
 func (w *World) usersNamed(names []string) ([]*user, error) {

@@ -41,7 +41,6 @@ func (w *World) CreateItem(ctx context.Context, owner, template, label string, s
 		ni.Slots = append(ni.Slots, client.NewSlot{Name: s.Slot, Value: s.Value})
 		values[s.Slot] = s.Value
 	}
-	w.wire.as(owner)
 	return w.act(ctx, fmt.Sprintf("%s creates a %q item %q", owner, template, label), func() error {
 		it, err := w.client.CreateItem(ctx, u.auth, ni)
 		if err != nil {
@@ -67,7 +66,6 @@ func (w *World) ChangeSlot(ctx context.Context, owner, slot, label, value string
 	if err != nil {
 		return err
 	}
-	w.wire.as(owner)
 	return w.act(ctx, fmt.Sprintf("%s changes slot %q of %q", owner, slot, label), func() error {
 		cur, err := w.client.GetItem(ctx, u.auth, it.id)
 		if err != nil {
@@ -96,7 +94,6 @@ func (w *World) CheckItem(ctx context.Context, owner, label string, want []SlotV
 	if err != nil {
 		return err
 	}
-	w.wire.as(owner)
 	mark := w.log.Len()
 	got, err := w.client.GetItem(ctx, u.auth, it.id)
 	if err != nil {

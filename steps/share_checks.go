@@ -92,7 +92,6 @@ func (w *World) CheckSharedItem(ctx context.Context, recipient, label, sender st
 	if err != nil {
 		return err
 	}
-	w.wire.as(recipient)
 	mark := w.log.Len()
 	res, err := w.client.ReadShare(ctx, ru.auth, s.id)
 	exs := w.log.Since(mark)
@@ -380,12 +379,12 @@ func (w *World) CheckNoValueFor(ctx context.Context, recipient, label string, sl
 				g.Expect(sl.EncryptedValueVerificationKey).To(beEmptyString, "%s's copy of %q: slot %q: want no verification key, got one", recipient, label, n)
 			}
 			v := s.item.values[n]
-			for _, r := range w.wire.snapshot() {
-				if r.actor != recipient {
+			for _, r := range w.raw() {
+				if r.Actor != recipient {
 					continue
 				}
-				where := plaintextIn(r.response, v)
-				g.Expect(where).To(gomega.BeEmpty(), "%s: want no plaintext of slot %q of %q, got its value (%s) in %s of %s %s", recipient, n, label, w.digest(v), where, r.method, redact.Path(r.path))
+				where := plaintextIn(r.Response, v)
+				g.Expect(where).To(gomega.BeEmpty(), "%s: want no plaintext of slot %q of %q, got its value (%s) in %s of %s %s", recipient, n, label, w.digest(v), where, r.Method, redact.Path(r.Path))
 			}
 		}
 	})
@@ -529,7 +528,6 @@ func (w *World) CheckCannotReadBeforeAccepting(ctx context.Context, recipient, l
 	default:
 		return w.fail(fmt.Sprintf("%s reads the item of the share of %q", recipient, label), err)
 	}
-	w.wire.as(recipient)
 	mark := w.log.Len()
 	_, err = w.client.ReadShare(ctx, ru.auth, s.id)
 	if err == nil {
@@ -569,7 +567,6 @@ func (w *World) CheckTask(ctx context.Context, owner, label string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(owner)
 	mark := w.log.Len()
 	tasks, err := w.client.ListClientTasks(ctx, u.auth, client.TaskQuery{})
 	if err != nil {

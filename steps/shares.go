@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -74,7 +73,6 @@ func (w *World) Share(ctx context.Context, sender, label, recipient string, o Sh
 	if o.Slot != "" {
 		what = fmt.Sprintf("%s shares slot %q of %q with %s", sender, o.Slot, label, recipient)
 	}
-	w.wire.as(sender)
 	return w.act(ctx, what, func() error {
 		shs, err := w.client.Share(ctx, su.auth, side.Own.ID, it.id, client.ShareOptions{SlotName: o.Slot, Terms: o.Terms, OnsharingPermitted: o.Onsharing, ExpiresAt: o.Expires})
 		if errors.Is(err, client.ErrSlotNotFound) {
@@ -83,7 +81,7 @@ func (w *World) Share(ctx context.Context, sender, label, recipient string, o Sh
 		if err != nil {
 			return err
 		}
-		w.addShare(&share{label: label, item: it, sender: su, recipient: ru, slot: o.Slot, terms: o.Terms, onsharing: o.Onsharing}, shs[0])
+		w.addShare(&share{label: label, item: it, sender: su, recipient: ru, slot: o.Slot, terms: o.Terms, onsharing: o.Onsharing}, shs)
 		return nil
 	})
 }
@@ -109,32 +107,16 @@ func (w *World) checkAgain(label string, ru *user, again bool) error {
 // addShare records a share the Vault created. Its first encrypted DEK is
 // the one the sender sent (the Vault hides it while the share waits for
 // acceptance); one the Vault answered with, if different, comes after it.
-func (w *World) addShare(s *share, rec meeco.Share) {
+func (w *World) addShare(s *share, shared *client.Shared) {
+	rec := shared.Shares[0]
 	s.id, s.record = rec.ID, rec
-	if sent := w.lastSentDEK(); sent != "" {
+	if sent := shared.Sent.EncryptedDEK; sent != "" {
 		s.deks = append(s.deks, sent)
 	}
 	if rec.EncryptedDEK != nil && *rec.EncryptedDEK != "" && !slices.Contains(s.deks, *rec.EncryptedDEK) {
 		s.deks = append(s.deks, *rec.EncryptedDEK)
 	}
 	w.shares = append(w.shares, s)
-}
-
-// lastSentDEK is the encrypted DEK of the latest POST /items/{id}/shares.
-func (w *World) lastSentDEK() string {
-	recs := w.wire.snapshot()
-	for i := len(recs) - 1; i >= 0; i-- {
-		r := recs[i]
-		if r.method != "POST" || !r.vault || !strings.HasSuffix(r.path, "/shares") {
-			continue
-		}
-		var req meeco.CreateSharesRequest
-		if json.Unmarshal(r.request, &req) == nil && len(req.Shares) > 0 {
-			return req.Shares[0].EncryptedDEK
-		}
-		return ""
-	}
-	return ""
 }
 
 // OnShare shares an item a user received from another on to a third (the
@@ -172,13 +154,12 @@ func (w *World) OnShare(ctx context.Context, sender, label, from, recipient stri
 	if err != nil {
 		return err
 	}
-	w.wire.as(sender)
 	return w.act(ctx, fmt.Sprintf("%s shares the %q received from %s with %s", sender, label, from, recipient), func() error {
 		shs, err := w.client.Share(ctx, su.auth, side.Own.ID, copyID, client.ShareOptions{})
 		if err != nil {
 			return err
 		}
-		w.addShare(&share{label: label, item: parent.item, sender: su, recipient: ru, parent: parent, slot: parent.slot}, shs[0])
+		w.addShare(&share{label: label, item: parent.item, sender: su, recipient: ru, parent: parent, slot: parent.slot}, shs)
 		return nil
 	})
 }
@@ -189,7 +170,6 @@ func (w *World) copyOf(ctx context.Context, s *share) (string, error) {
 	if s.copyID != "" {
 		return s.copyID, nil
 	}
-	w.wire.as(s.recipient.name)
 	res, err := w.client.ReadShare(ctx, s.recipient.auth, s.id)
 	if err != nil {
 		return "", w.fail(fmt.Sprintf("%s reads the share of %q from %s", s.recipient.name, s.label, s.sender.name), err)
@@ -214,7 +194,6 @@ func (w *World) Accept(ctx context.Context, recipient, label, sender string) err
 	if err != nil {
 		return err
 	}
-	w.wire.as(recipient)
 	return w.act(ctx, fmt.Sprintf("%s accepts the share of %q from %s", recipient, label, sender), func() error {
 		in, err := w.client.GetIncomingShare(ctx, ru.auth, s.id)
 		if err != nil {
@@ -244,7 +223,6 @@ func (w *World) DeleteShare(ctx context.Context, by, label, recipient string) er
 	if err != nil {
 		return err
 	}
-	w.wire.as(by)
 	return w.act(ctx, fmt.Sprintf("%s deletes the share of %q to %s", by, label, recipient), func() error {
 		if err := w.client.DeleteShare(ctx, bu.auth, s.id); err != nil {
 			return err
@@ -266,7 +244,6 @@ func (w *World) UpdateShares(ctx context.Context, owner, label string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(owner)
 	return w.act(ctx, fmt.Sprintf("%s updates the shares of %q", owner, label), func() error {
 		tasks, err := w.client.ListClientTasks(ctx, u.auth, client.TaskQuery{TargetID: it.id})
 		if err != nil {
@@ -317,9 +294,9 @@ func (w *World) getShare(ctx context.Context, u *user, id string, incoming bool)
 }
 
 // loadKeypair returns a keypair of u's Keystore with its private key
-// unwrapped under u's KEK (cached per scenario).
+// unwrapped under u's KEK (cached per scenario, by owner and id).
 func (w *World) loadKeypair(ctx context.Context, u *user, id string) (*keypairInfo, error) {
-	if k := w.keypairs[id]; k != nil {
+	if k := w.keypairs[keypairKey{u, id}]; k != nil {
 		return k, nil
 	}
 	kp, exs, err := w.getKeypair(ctx, u, id, false)
@@ -336,8 +313,27 @@ func (w *World) loadKeypair(ctx context.Context, u *user, id string) (*keypairIn
 	}
 	w.ledger.UnwrapPrivateKey(u.name, "private key of keypair "+id, u.auth.KEK, "KEK", kp.EncryptedSerializedKey, key)
 	k := &keypairInfo{owner: u, id: id, priv: key, pub: kp.PublicKey}
-	w.keypairs[id] = k
+	w.keypairs[keypairKey{u, id}] = k
 	return k, nil
+}
+
+// keypairOwner is the user a keypair id of the scenario belongs to: a
+// keypair loaded from a Keystore, or a side of a connection. nil when the
+// id is not known.
+func (w *World) keypairOwner(id string) *user {
+	for k := range w.keypairs {
+		if k.id == id {
+			return k.owner
+		}
+	}
+	for _, c := range w.conns {
+		for name, rec := range c.rec {
+			if rec.Own.UserKeypairExternalID == id {
+				return w.users[name]
+			}
+		}
+	}
+	return nil
 }
 
 // shareKey is a share as its recipient reads it, with its key opened.
@@ -377,6 +373,9 @@ func (w *World) openShareRecord(ctx context.Context, u *user, rec meeco.Share, e
 	sk := &shareKey{rec: rec, exs: exs, what: what}
 	if rec.EncryptedDEK == nil || *rec.EncryptedDEK == "" {
 		return sk, nil
+	}
+	if o := w.keypairOwner(rec.KeypairExternalID); o != nil && o != u {
+		return nil, &TargetFailure{Msg: fmt.Sprintf("%s: want keypair_external_id to name a keypair of %s, got %s, %s's keypair", what, u.name, rec.KeypairExternalID, o.name), Exchanges: exs}
 	}
 	kp, err := w.loadKeypair(ctx, u, rec.KeypairExternalID)
 	if err != nil {
@@ -446,7 +445,6 @@ func (s *share) expected() map[string]string {
 
 // listShares lists all of u's incoming or outgoing shares, page by page.
 func (w *World) listShares(ctx context.Context, u *user, incoming bool) ([]meeco.Share, []redact.Exchange, error) {
-	w.wire.as(u.name)
 	mark := w.log.Len()
 	var all []meeco.Share
 	var page client.PageQuery
@@ -472,7 +470,6 @@ func (w *World) listShares(ctx context.Context, u *user, incoming bool) ([]meeco
 
 // listItems lists all of u's items, page by page.
 func (w *World) listItems(ctx context.Context, u *user) ([]meeco.Item, []redact.Exchange, error) {
-	w.wire.as(u.name)
 	mark := w.log.Len()
 	var all []meeco.Item
 	q := client.ItemQuery{}

@@ -43,7 +43,6 @@ func (w *World) RegisterUser(ctx context.Context, name, password string) error {
 	if password == "" {
 		password = newPassword()
 	}
-	w.wire.as(name)
 	return w.act(ctx, name+" registers", func() error {
 		auth, err := w.client.Signup(ctx, name, password)
 		if err != nil {
@@ -71,7 +70,6 @@ func (w *World) Login(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(name)
 	return w.act(ctx, name+" logs in", func() error {
 		auth, err := w.client.Login(ctx, name, u.password, u.auth.Secret)
 		if err != nil {
@@ -92,7 +90,6 @@ func (w *World) LoginWithPassword(ctx context.Context, name, password string) er
 	if password == u.password {
 		return scenarioErrorf("the wrong password given for %s is %s's password", name, name)
 	}
-	w.wire.as(name)
 	return w.act(ctx, name+" logs in with a wrong password", func() error {
 		_, err := w.client.Login(ctx, name, password, u.auth.Secret)
 		return err
@@ -106,7 +103,6 @@ func (w *World) Logout(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	w.wire.as(name)
 	return w.act(ctx, name+" logs out", func() error {
 		if err := w.client.Logout(ctx, u.auth); err != nil {
 			return err
@@ -122,7 +118,6 @@ func (w *World) Logout(ctx context.Context, name string) error {
 func (w *World) call(ctx context.Context, u *user, c client.Call, out any) (*client.Response, []redact.Exchange, error) {
 	var auth *client.AuthData
 	if u != nil {
-		w.wire.as(u.name)
 		auth = u.auth
 	}
 	mark := w.log.Len()
@@ -216,8 +211,8 @@ func (w *World) sentBytes(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
-	for _, r := range w.wire.snapshot() {
-		if strings.Contains(string(r.request), string(b)) {
+	for _, r := range w.raw() {
+		if strings.Contains(string(r.Request), string(b)) {
 			return true
 		}
 	}
@@ -337,8 +332,9 @@ func (w *World) CheckLoginKeypairStored(ctx context.Context, name string) error 
 	}
 	return verify(exs, func(g gomega.Gomega) {
 		w.checkStoredKeypair(g, u, kp, name+"'s login keypair")
-		g.Expect(w.keypairs[kp.ID].priv.Fingerprint()).To(gomega.Equal(u.registered.LoginKey.Fingerprint()),
-			"%s's login keypair: want the private key she registered (%s), got %s", name, u.registered.LoginKey.Fingerprint(), w.keypairs[kp.ID].priv.Fingerprint())
+		got := w.keypairs[keypairKey{u, kp.ID}].priv.Fingerprint()
+		g.Expect(got).To(gomega.Equal(u.registered.LoginKey.Fingerprint()),
+			"%s's login keypair: want the private key she registered (%s), got %s", name, u.registered.LoginKey.Fingerprint(), got)
 	})
 }
 
@@ -360,7 +356,7 @@ func (w *World) checkStoredKeypair(g gomega.Gomega, u *user, kp *meeco.Keypair, 
 	pub, err := cryppo.ParsePublicKeyPEM(kp.PublicKey)
 	g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: public_key: want an RSA public key PEM, got %v", what, err)
 	g.Expect(priv.Public().Fingerprint()).To(gomega.Equal(pub.Fingerprint()), "%s: want the private key to match public_key %s, got the private key of %s", what, pub.Fingerprint(), priv.Fingerprint())
-	w.keypairs[kp.ID] = &keypairInfo{owner: u, id: kp.ID, priv: priv, pub: kp.PublicKey}
+	w.keypairs[keypairKey{u, kp.ID}] = &keypairInfo{owner: u, id: kp.ID, priv: priv, pub: kp.PublicKey}
 }
 
 // pemProblem says how s differs from a PEM block of type typ as node-forge
@@ -410,13 +406,13 @@ func (w *World) CheckPublicKeysPEM(names []string) error {
 	return verify(nil, func(g gomega.Gomega) {
 		for _, n := range names {
 			seen := 0
-			for _, r := range w.wire.snapshot() {
-				if r.actor != n || len(r.request) == 0 {
+			for _, r := range w.raw() {
+				if r.Actor != n || len(r.Request) == 0 {
 					continue
 				}
-				for _, pk := range jsonStrings(r.request, func(k string) bool { return k == "public_key" }) {
+				for _, pk := range jsonStrings(r.Request, func(k string) bool { return k == "public_key" }) {
 					seen++
-					where := fmt.Sprintf("public key %s sent in %s %s", n, r.method, redact.Path(r.path))
+					where := fmt.Sprintf("public key %s sent in %s %s", n, r.Method, redact.Path(r.Path))
 					p := pemProblem(pk, "PUBLIC KEY")
 					g.Expect(p).To(gomega.BeEmpty(), "%s: want SPKI PEM as node-forge writes it, got %s", where, p)
 					pub, err := cryppo.ParsePublicKeyPEM(pk)

@@ -1,18 +1,15 @@
 package steps
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -60,14 +57,13 @@ type World struct {
 	client *client.Client
 	ledger *ledger.Ledger
 	log    *redact.Log
-	wire   *wireTap
 
 	users      map[string]*user
 	items      map[string]*item // by label
 	conns      map[string]*connection
 	pending    map[string]*meeco.Invitation // by inviter→invitee
 	shares     []*share
-	keypairs   map[string]*keypairInfo // by Keystore id
+	keypairs   map[keypairKey]*keypairInfo
 	lastAgain  *connectAgain
 	last       *outcome
 	pickle     *godog.Scenario
@@ -76,8 +72,9 @@ type World struct {
 	expectFail bool
 }
 
-// NewWorld makes the World of one scenario: its own client, crypto ledger,
-// exchange log and wire recorder over cfg's HTTP client.
+// NewWorld makes the World of one scenario: its own client, crypto ledger
+// and exchange log (which keeps the raw exchanges for the checks too) over
+// cfg's HTTP client.
 func NewWorld(cfg Config) (*World, error) {
 	if cfg.Keys == nil {
 		return nil, &HarnessError{Msg: "steps.Config has no key source"}
@@ -85,20 +82,17 @@ func NewWorld(cfg Config) (*World, error) {
 	w := &World{
 		cfg:      cfg,
 		ledger:   ledger.New(),
-		log:      &redact.Log{},
+		log:      &redact.Log{KeepRaw: true},
 		users:    map[string]*user{},
 		items:    map[string]*item{},
 		conns:    map[string]*connection{},
 		pending:  map[string]*meeco.Invitation{},
-		keypairs: map[string]*keypairInfo{},
+		keypairs: map[keypairKey]*keypairInfo{},
 	}
-	base := cfg.HTTPClient
-	if base == nil {
-		base = &http.Client{Timeout: 60 * time.Second}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
 	}
-	hc := *base
-	w.wire = &wireTap{base: base.Transport, vault: strings.TrimRight(cfg.VaultURL, "/")}
-	hc.Transport = w.wire
 	c, err := client.New(client.Config{
 		VaultURL:                cfg.VaultURL,
 		KeystoreURL:             cfg.KeystoreURL,
@@ -107,7 +101,7 @@ func NewWorld(cfg Config) (*World, error) {
 		Keys:                    cfg.Keys,
 		Ledger:                  w.ledger,
 		Log:                     w.log,
-		HTTPClient:              &hc,
+		HTTPClient:              hc,
 	})
 	if err != nil {
 		return nil, &HarnessError{Msg: "cannot configure the Meeco client", Err: err}
@@ -475,6 +469,14 @@ func (w *World) liveShareTo(label, recipient string) (*user, *share, error) {
 	return ru, s, nil
 }
 
+// keypairKey names a keypair by owner and Keystore id: an id names a
+// keypair in its owner's Keystore only, so a share that names another
+// user's keypair must not find that user's key here.
+type keypairKey struct {
+	owner *user
+	id    string
+}
+
 type keypairInfo struct {
 	owner *user
 	id    string
@@ -604,90 +606,23 @@ func (w *World) digestValue(v client.Value) string {
 	return w.digest(v.Reveal())
 }
 
-// ---- the wire recorder ----
+// ---- what went over the wire ----
 
-// wireRecord is one raw exchange: unredacted bodies, kept only in memory
-// for checks on what went over the wire (the public keys sent, every
-// encrypted field returned, no plaintext at rest). Never printed.
-type wireRecord struct {
-	actor    string
-	vault    bool
-	method   string
-	path     string
-	status   int
-	request  []byte
-	response []byte
+// raw lists every exchange of the scenario as it went over the wire,
+// bodies unredacted: kept in memory by the exchange log for the checks of
+// what was sent and returned, never printed.
+func (w *World) raw() []redact.Raw { return w.log.Raw() }
+
+// toVault reports whether a raw exchange went to the Vault (not the
+// Keystore).
+func (w *World) toVault(r redact.Raw) bool {
+	return strings.HasPrefix(r.URL, strings.TrimRight(w.cfg.VaultURL, "/"))
 }
 
-// wireTap records every raw exchange, attributed to the user the World is
-// acting as, below the client's redacting transport.
-type wireTap struct {
-	base  http.RoundTripper
-	vault string // the Vault's base URL, to tell the services apart
-
-	mu      sync.Mutex
-	actor   string
-	records []wireRecord
-}
-
-// as attributes the following exchanges to the named user.
-func (t *wireTap) as(name string) {
-	t.mu.Lock()
-	t.actor = name
-	t.mu.Unlock()
-}
-
-func (t *wireTap) snapshot() []wireRecord {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return slices.Clone(t.records)
-}
-
-func (t *wireTap) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
+// exchangeFor is the redacted exchange of a raw one, for a failure.
+func (w *World) exchangeFor(r redact.Raw) []redact.Exchange {
+	if ex, ok := w.log.Exchange(r.Seq); ok {
+		return []redact.Exchange{ex}
 	}
-	rec := wireRecord{method: req.Method, path: req.URL.Path,
-		vault: strings.HasPrefix(req.URL.String(), t.vault)}
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := readAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		rec.request = body
-		r2 := req.Clone(req.Context())
-		r2.Body = newBody(body)
-		r2.GetBody = func() (io.ReadCloser, error) { return newBody(body), nil }
-		req = r2
-	}
-	resp, err := base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	rec.status = resp.StatusCode
-	if resp.Body != nil {
-		body, rerr := readAll(resp.Body)
-		if rerr != nil {
-			return nil, rerr
-		}
-		rec.response = body
-		resp.Body = newBody(body)
-	}
-	t.mu.Lock()
-	rec.actor = t.actor
-	t.records = append(t.records, rec)
-	t.mu.Unlock()
-	return resp, nil
+	return nil
 }
-
-// maxWireBody bounds what the recorder reads of one body, as the client
-// bounds its reads.
-const maxWireBody = 32 << 20
-
-func readAll(r io.ReadCloser) ([]byte, error) {
-	defer r.Close()
-	return io.ReadAll(io.LimitReader(r, maxWireBody))
-}
-
-func newBody(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }

@@ -122,13 +122,13 @@ accept the terms (shares:accept) before reading; --onshare lets the recipient sh
 				return err
 			}
 			a.progress("Sharing item")
-			shares, err := c.Share(cmd.Context(), cfg.From, cfg.ConnectionID, cfg.ItemID, client.ShareOptions{
+			shared, err := c.Share(cmd.Context(), cfg.From, cfg.ConnectionID, cfg.ItemID, client.ShareOptions{
 				SlotID: cfg.SlotID, Terms: terms, OnsharingPermitted: onshare, ExpiresAt: exp,
 			})
 			if err != nil {
 				return err
 			}
-			return a.printValue(meeco.SharesResponse{Shares: shares})
+			return a.printValue(meeco.SharesResponse{Shares: shared.Shares})
 		}),
 	}
 	cmd.Flags().StringVarP(&config, "config", "c", "", "share config file (the output of shares:create-config; required)")

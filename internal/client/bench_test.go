@@ -50,11 +50,11 @@ func BenchmarkShareAndRead(b *testing.B) {
 	conn := e.connect(alice, bob)
 	b.ReportAllocs()
 	for b.Loop() {
-		shares, err := e.c.Share(e.ctx, alice, conn.FromConnection.Own.ID, it.ID, ShareOptions{})
+		shared, err := e.c.Share(e.ctx, alice, conn.FromConnection.Own.ID, it.ID, ShareOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		got, err := e.c.ReadShare(e.ctx, bob, shares[0].ID)
+		got, err := e.c.ReadShare(e.ctx, bob, shared.Shares[0].ID)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func BenchmarkShareAndRead(b *testing.B) {
 			b.Fatal("wrong value")
 		}
 		// Keep one share, so every iteration creates a copy afresh.
-		if err := e.c.DeleteShare(e.ctx, alice, shares[0].ID); err != nil {
+		if err := e.c.DeleteShare(e.ctx, alice, shared.Shares[0].ID); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -172,8 +172,13 @@ type Call struct {
 	Token *Token
 }
 
+// MaxResponse is the largest response body, in bytes, the client reads.
+const MaxResponse = 32 << 20
+
 // Path fills {name} parameters of a meeco route pattern in order, escaping
-// each value as one path segment.
+// each value as one path segment ("/" in a value is %2F). A value that
+// cannot be a segment ("", ".", "..") is refused by Do when the path is
+// used.
 func Path(pattern string, values ...string) string {
 	out := pattern
 	for _, v := range values {
@@ -258,6 +263,14 @@ func (c *Client) Do(ctx context.Context, auth *AuthData, call Call, out any) (*R
 	if call.Token != nil {
 		token = *call.Token
 	}
+	if auth != nil {
+		// Every exchange is attributed to the user it acts for, whatever
+		// the caller's context says.
+		ctx = redact.WithActor(ctx, auth.Actor())
+	}
+	if err := checkSegments(call.Path); err != nil {
+		return nil, &Error{Op: call.Op, Method: call.Method, Path: redact.String(call.Path), Err: err}
+	}
 	u := *base
 	rawPath := base.EscapedPath() + call.Path
 	unescaped, err := url.PathUnescape(rawPath)
@@ -325,7 +338,11 @@ func (c *Client) Do(ctx context.Context, auth *AuthData, call Call, out any) (*R
 		return fail(0, nil, redactURLError(err))
 	}
 	defer hresp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, 32<<20))
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, MaxResponse+1))
+	if len(data) > MaxResponse {
+		data = data[:MaxResponse]
+		err = fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, MaxResponse)
+	}
 	resp := &Response{Method: call.Method, URL: u.String(), Status: hresp.StatusCode, Header: hresp.Header, Body: data}
 	if err != nil {
 		return fail(hresp.StatusCode, resp, fmt.Errorf("reading response: %w", err))
@@ -339,6 +356,24 @@ func (c *Client) Do(ctx context.Context, auth *AuthData, call Call, out any) (*R
 		}
 	}
 	return resp, nil
+}
+
+// checkSegments refuses a path with a segment that is empty or, once
+// unescaped, a dot segment: an id of "" or ".." would make the request
+// name another resource than the one meant.
+func checkSegments(p string) error {
+	for i, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		u, err := url.PathUnescape(seg)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: segment %d is not a valid escaped segment", ErrBadID, i+1)
+		case u == "" && p != "" && p != "/":
+			return fmt.Errorf("%w: segment %d is empty", ErrBadID, i+1)
+		case u == "." || u == "..":
+			return fmt.Errorf("%w: segment %d is %q", ErrBadID, i+1, u)
+		}
+	}
+	return nil
 }
 
 // redactURLError drops the URL from a transport error (a path may hold an

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
+	"github.com/vaultcheck/vaultcheck/internal/redact"
 )
 
 func TestNewChecksConfig(t *testing.T) {
@@ -243,5 +244,100 @@ func TestNoKeySource(t *testing.T) {
 	_, err := c.CreateInvitation(context.Background(), &AuthData{}, "x")
 	if !errors.Is(err, ErrConfig) {
 		t.Errorf("no key source: %v", err)
+	}
+}
+
+// TestPathSegments checks what goes out for ids that are not plain words:
+// "../../x" as one escaped segment, and "", "." and ".." (which would name
+// another resource) refused before any request.
+func TestPathSegments(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.RequestURI)
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c, err := New(Config{VaultURL: srv.URL + "/vault", KeystoreURL: srv.URL + "/keystore"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for id, want := range map[string]string{
+		"../../x": "/vault/items/..%2F..%2Fx",
+		"a b?c#d": "/vault/items/a%20b%3Fc%23d",
+		"%2e%2e":  "/vault/items/%252e%252e",
+		"...":     "/vault/items/...",
+	} {
+		got = nil
+		if _, err := c.Do(ctx, nil, Call{Op: "get item", Method: "GET", Path: Path(meeco.VItem, id)}, nil); err != nil {
+			t.Errorf("id %q: %v", id, err)
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("id %q went out as %q, want %q", id, got, want)
+		}
+	}
+	for _, id := range []string{"", ".", ".."} {
+		got = nil
+		_, err := c.Do(ctx, nil, Call{Op: "get item", Method: "GET", Path: Path(meeco.VItem, id)}, nil)
+		if !errors.Is(err, ErrBadID) || len(got) != 0 {
+			t.Errorf("id %q: err %v, %d requests; want ErrBadID and none", id, err, len(got))
+		}
+	}
+	if _, err := c.GetItem(ctx, &AuthData{}, ".."); !errors.Is(err, ErrBadID) || len(got) != 0 {
+		t.Errorf("GetItem(..): %v", err)
+	}
+}
+
+// TestResponseTooLarge checks that a body over MaxResponse is an error,
+// not a cut body taken for the whole.
+func TestResponseTooLarge(t *testing.T) {
+	for _, size := range []int{MaxResponse, MaxResponse + 1} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`"`))
+			w.Write([]byte(strings.Repeat("a", size-2)))
+			w.Write([]byte(`"`))
+		}))
+		c, _ := New(Config{VaultURL: srv.URL + "/vault", KeystoreURL: srv.URL + "/keystore"})
+		var out string
+		resp, err := c.Do(context.Background(), nil, Call{Op: "get", Method: "GET", Path: "/x"}, &out)
+		srv.Close()
+		switch {
+		case size <= MaxResponse && (err != nil || len(out) != size-2):
+			t.Errorf("%d bytes: %v, read %d", size, err, len(out))
+		case size > MaxResponse && !errors.Is(err, ErrResponseTooLarge):
+			t.Errorf("%d bytes: err %v, want ErrResponseTooLarge", size, err)
+		case size > MaxResponse && (resp == nil || len(resp.Body) != MaxResponse):
+			t.Errorf("%d bytes: response kept %v", size, resp)
+		}
+	}
+}
+
+// TestExchangesCarryTheActor checks that each exchange is attributed to
+// the user it acted for: the AuthData's user, over whatever the caller's
+// context says, and the name of a user registering or logging in.
+func TestExchangesCarryTheActor(t *testing.T) {
+	e := newEnv(t)
+	alice := e.user("Alice")
+	bob := e.user("Bob")
+	log := e.c.Exchanges()
+	mark := log.Len()
+	ctx := redact.WithActor(e.ctx, "Someone")
+	if _, err := e.c.ListItems(ctx, alice, ItemQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.ListItems(ctx, bob, ItemQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	var actors []string
+	for _, ex := range log.Since(mark) {
+		actors = append(actors, ex.Actor)
+	}
+	if strings.Join(actors, ",") != "Alice,Bob" {
+		t.Errorf("actors %q, want Alice then Bob", actors)
+	}
+	for _, ex := range log.Exchanges()[:mark] {
+		if ex.Actor != "Alice" && ex.Actor != "Bob" {
+			t.Errorf("registration exchange %s attributed to %q", ex.Summary(), ex.Actor)
+		}
 	}
 }

@@ -45,6 +45,13 @@ var (
 	ErrUnknownTask = errors.New("client: unknown client task work type")
 	// ErrNotRefused reports a negative check whose operation succeeded.
 	ErrNotRefused = errors.New("client: operation that must fail succeeded")
+	// ErrBadID reports an id that cannot be a segment of a request path
+	// (empty, "." or ".."): sent, it would name another resource.
+	ErrBadID = errors.New("client: id cannot be a path segment")
+	// ErrResponseTooLarge reports a response body over MaxResponse
+	// bytes: the client reads no more of it, and a cut body must not pass
+	// for the whole.
+	ErrResponseTooLarge = errors.New("client: response body too large")
 )
 
 // Error is a failed operation of the client: Op is what the caller asked

@@ -97,14 +97,17 @@ func (e *env) connect(a, b *AuthData) *ConnectResult {
 
 func (e *env) share(a *AuthData, connID, itemID string, opts ShareOptions) string {
 	e.tb.Helper()
-	shares, err := e.c.Share(e.ctx, a, connID, itemID, opts)
+	shared, err := e.c.Share(e.ctx, a, connID, itemID, opts)
 	if err != nil {
 		e.tb.Fatalf("share: %v", err)
 	}
-	if len(shares) != 1 {
-		e.tb.Fatalf("share returned %d shares, want 1", len(shares))
+	if len(shared.Shares) != 1 {
+		e.tb.Fatalf("share returned %d shares, want 1", len(shared.Shares))
 	}
-	return shares[0].ID
+	if shared.Sent.EncryptedDEK == "" || shared.Sent.RecipientID != shared.Shares[0].RecipientID {
+		e.tb.Fatalf("share did not return what it sent: %+v", shared.Sent.RecipientID)
+	}
+	return shared.Shares[0].ID
 }
 
 // verifyLedger re-does every recorded operation.

@@ -45,6 +45,15 @@ func (r ledgerRecs) flush(ref string) {
 	}
 }
 
+// Shared is what Share did: the share records the Vault answered with,
+// and the share the client sent (its encrypted DEK is the one the sender
+// made, which the Vault hides from a recipient until the share is
+// accepted).
+type Shared struct {
+	Shares []meeco.Share
+	Sent   meeco.PostShare
+}
+
 // Share shares an item with the other side of a connection
 // (ShareService.shareItem): GET /connections/{id}; get and decrypt the item
 // (also a received one: an on-share); a fresh 32-byte share DEK; each slot
@@ -52,7 +61,7 @@ func (r ledgerRecs) flush(ref string) {
 // verification key and HMAC hash, received slots re-encrypted with their
 // key and a null hash); the DEK RSA-OAEP-encrypted to the recipient
 // connection key; POST /items/{id}/shares.
-func (c *Client) Share(ctx context.Context, auth *AuthData, connectionID, itemID string, opts ShareOptions) ([]meeco.Share, error) {
+func (c *Client) Share(ctx context.Context, auth *AuthData, connectionID, itemID string, opts ShareOptions) (*Shared, error) {
 	const op = "share item"
 	conn, err := c.GetConnection(ctx, auth, connectionID)
 	if err != nil {
@@ -150,7 +159,7 @@ func (c *Client) Share(ctx context.Context, auth *AuthData, connectionID, itemID
 		return nil, err
 	}
 	recs.flush(out.Shares[0].ID)
-	return out.Shares, nil
+	return &Shared{Shares: out.Shares, Sent: ps}, nil
 }
 
 // shareSlotValue is SlotHelpers.toEncryptedSlotValue: the slot's value and

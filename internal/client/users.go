@@ -8,6 +8,7 @@ import (
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
+	"github.com/vaultcheck/vaultcheck/internal/redact"
 	"github.com/vaultcheck/vaultcheck/internal/srp"
 	"github.com/vaultcheck/vaultcheck/internal/vaultkeys"
 )
@@ -30,6 +31,9 @@ func (c *Client) GenerateUsername(ctx context.Context) (string, error) {
 // Keystore, a fresh secret for it, then CreateUser. name labels the user
 // in the ledger ("" for the username).
 func (c *Client) Signup(ctx context.Context, name, password string) (*AuthData, error) {
+	if name != "" {
+		ctx = redact.WithActor(ctx, name)
+	}
 	username, err := c.GenerateUsername(ctx)
 	if err != nil {
 		return nil, err
@@ -47,6 +51,7 @@ func (c *Client) Signup(ctx context.Context, name, password string) (*AuthData, 
 // is tolerated, as the SDK does, and the flow goes on to log in.
 func (c *Client) CreateUser(ctx context.Context, name, password string, secret vaultkeys.Secret) (*AuthData, error) {
 	const op = "create user"
+	ctx = actingAs(ctx, name, secret)
 	if c.cfg.Keys == nil {
 		// Checked first: without it the flow would stop half-way, with a
 		// registered but unusable user.
@@ -153,6 +158,7 @@ func (c *Client) CreateUser(ctx context.Context, name, password string, secret v
 // matches ErrLoginFailed.
 func (c *Client) Login(ctx context.Context, name, password string, secret vaultkeys.Secret) (*AuthData, error) {
 	const op = "log in"
+	ctx = actingAs(ctx, name, secret)
 	auth := &AuthData{Name: name, Secret: secret}
 	pdk, err := vaultkeys.PDK(password, secret)
 	if err != nil {
@@ -308,4 +314,14 @@ func statusOf(err error) int {
 		return e.Status
 	}
 	return 0
+}
+
+// actingAs attributes the requests of a flow that starts before the user
+// has an AuthData (registration, login) to that user: name, or the
+// secret's username.
+func actingAs(ctx context.Context, name string, secret vaultkeys.Secret) context.Context {
+	if name == "" {
+		name = secret.Username()
+	}
+	return redact.WithActor(ctx, name)
 }

@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -355,5 +357,80 @@ func TestIsCryppoMatchesThePattern(t *testing.T) {
 		if got, want := IsCryppo(c), byPattern(c); got != want {
 			t.Errorf("IsCryppo(%q) = %v, pattern says %v", c, got, want)
 		}
+	}
+}
+
+// TestTransportKeepsRawForTheActor checks the raw side of a Log that keeps
+// it: each exchange attributed to the user of its request's context, its
+// bodies unredacted and whole (past MaxBody), the bodies still replayed
+// unchanged, and a Raw never printing its bodies or URL.
+func TestTransportKeepsRawForTheActor(t *testing.T) {
+	big := strings.Repeat("x", MaxBody+10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/big" {
+			io.WriteString(w, big)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	log := &Log{KeepRaw: true}
+	client := &http.Client{Transport: &Transport{Log: log}}
+	for _, who := range []string{"Alice", "", "Bob"} {
+		ctx := context.Background()
+		if who != "" {
+			ctx = WithActor(ctx, who)
+		}
+		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/invitations/Xq9fK2mZ8vLw3RtY7uPa4sDeQ1"+who, strings.NewReader(`{"password":"pw of `+who+`"}`))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	resp, err := client.Get(srv.URL + "/big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != big {
+		t.Fatalf("a body past MaxBody came back %d bytes, want %d", len(got), len(big))
+	}
+	raw := log.Raw()
+	if len(raw) != 4 {
+		t.Fatalf("%d raw exchanges, want 4", len(raw))
+	}
+	for i, who := range []string{"Alice", "", "Bob", ""} {
+		r := raw[i]
+		ex, ok := log.Exchange(r.Seq)
+		if !ok || r.Actor != who || ex.Actor != who || ex.Seq != r.Seq || ex.Method != r.Method {
+			t.Errorf("raw %d: actor %q (exchange %q), seq %d; want %q and its exchange", i, r.Actor, ex.Actor, r.Seq, who)
+		}
+	}
+	if string(raw[0].Request) != `{"password":"pw of Alice"}` || string(raw[0].Response) != `{"password":"pw of Alice"}` || raw[0].Path != "/invitations/Xq9fK2mZ8vLw3RtY7uPa4sDeQ1Alice" {
+		t.Errorf("raw bodies %q / %q, path %q", raw[0].Request, raw[0].Response, raw[0].Path)
+	}
+	if string(raw[3].Response) != big || raw[3].Truncated {
+		t.Errorf("raw big response: %d bytes, truncated %v", len(raw[3].Response), raw[3].Truncated)
+	}
+	for _, shown := range []string{fmt.Sprint(raw[0]), fmt.Sprintf("%v %+v %#v %s", raw[0], raw[0], raw[0], raw[0]), fmt.Sprint(raw)} {
+		if strings.Contains(shown, "pw of") || strings.Contains(shown, "Xq9fK2mZ8vLw3RtY7uPa4sDeQ1") {
+			t.Errorf("a Raw prints its body or URL: %s", shown)
+		}
+	}
+	if ex := log.Exchanges(); strings.Contains(ex[0].String(), "pw of") {
+		t.Errorf("the redacted exchange shows the password: %s", ex[0])
+	}
+	var plain Log
+	client = &http.Client{Transport: &Transport{Log: &plain}}
+	if resp, err := client.Get(srv.URL + "/x"); err == nil {
+		resp.Body.Close()
+	}
+	if len(plain.Raw()) != 0 {
+		t.Errorf("a Log without KeepRaw kept raw exchanges")
 	}
 }

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,9 +16,31 @@ import (
 // are a few kilobytes; this bound only protects against a runaway server.
 const MaxBody = 1 << 20
 
+// MaxRaw is the largest body, in bytes, a Log that keeps raw exchanges
+// holds: as much as the client itself reads of a response.
+const MaxRaw = 32 << 20
+
+// actorKey keys the acting user in a request's context.
+type actorKey struct{}
+
+// WithActor returns ctx carrying the name of the user a request acts for:
+// the Transport attributes the exchanges of requests made with it to that
+// user.
+func WithActor(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, actorKey{}, name)
+}
+
+// Actor returns the user ctx acts for, "" when none.
+func Actor(ctx context.Context) string {
+	s, _ := ctx.Value(actorKey{}).(string)
+	return s
+}
+
 // Exchange is one redacted HTTP request and its response.
 type Exchange struct {
-	Seq            int
+	Seq int
+	// Actor is the user the request acted for (WithActor), "" for none.
+	Actor          string
 	Method         string
 	URL            string // redacted by URL (a path may hold an invitation token)
 	Path           string // the redacted path alone
@@ -79,18 +102,75 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header) {
 	}
 }
 
+// Raw is one exchange as it went over the wire, bodies unredacted, kept
+// in memory for checks of what was sent and returned (the public keys a
+// user sent, every encrypted field returned, no plaintext at rest). It is
+// never shown: String and every fmt verb print its summary only.
+type Raw struct {
+	// Seq is the Seq of its redacted Exchange in the same Log.
+	Seq    int
+	Actor  string
+	Method string
+	// URL is the full request URL, unredacted (it may hold an
+	// invitation token); Path is its path.
+	URL, Path string
+	// Status is 0 when the round trip failed.
+	Status int
+	// Request and Response are the bodies, at most MaxRaw bytes each;
+	// Truncated says one was longer.
+	Request, Response []byte
+	Truncated         bool
+}
+
+// String shows the exchange without its URL or bodies.
+func (r Raw) String() string {
+	return fmt.Sprintf("raw exchange %d: %s %s -> %d (%d+%d bytes)", r.Seq, r.Method, Path(r.Path), r.Status, len(r.Request), len(r.Response))
+}
+
+// GoString shows the summary for %#v too.
+func (r Raw) GoString() string { return r.String() }
+
+// Format shows the summary for every verb.
+func (r Raw) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
+
 // Log is a concurrency-safe list of exchanges. The zero value is ready to
 // use.
 type Log struct {
-	mu sync.Mutex
-	ex []Exchange
+	// KeepRaw makes the Transport keep each exchange's raw bodies as well
+	// (Raw), for checks; set it before the Log is used.
+	KeepRaw bool
+
+	mu  sync.Mutex
+	ex  []Exchange
+	raw []Raw
 }
 
-func (l *Log) add(e Exchange) {
+func (l *Log) add(e Exchange, r *Raw) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e.Seq = len(l.ex) + 1
 	l.ex = append(l.ex, e)
+	if r != nil {
+		r.Seq = e.Seq
+		l.raw = append(l.raw, *r)
+	}
+}
+
+// Raw returns a copy of the raw exchanges (none unless KeepRaw).
+func (l *Log) Raw() []Raw {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Raw(nil), l.raw...)
+}
+
+// Exchange returns the redacted exchange with the given Seq.
+func (l *Log) Exchange(seq int) (Exchange, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq < 1 || seq > len(l.ex) {
+		return Exchange{}, false
+	}
+	return l.ex[seq-1], true
 }
 
 // Len is the number of exchanges recorded; use it as a mark before a step.
@@ -130,7 +210,7 @@ func (l *Log) Last() (Exchange, bool) {
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ex = nil
+	l.ex, l.raw = nil, nil
 }
 
 // Transport records every round trip through Base (http.DefaultTransport
@@ -150,19 +230,29 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Log == nil {
 		return base.RoundTrip(req)
 	}
+	limit := int64(MaxBody)
+	var raw *Raw
+	if t.Log.KeepRaw {
+		limit = MaxRaw
+		raw = &Raw{Actor: Actor(req.Context()), Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
+	}
 	ex := Exchange{
+		Actor:         Actor(req.Context()),
 		Method:        req.Method,
 		URL:           URL(req.URL),
 		Path:          Path(req.URL.Path),
 		RequestHeader: Header(req.Header),
 	}
 	if req.Body != nil && req.Body != http.NoBody {
-		head, rest, err := peek(req.Body)
+		head, rest, err := peek(req.Body, limit)
 		if err != nil {
 			req.Body.Close()
 			return nil, err
 		}
 		ex.RequestBody = bodyText(head, rest != nil, req.Header.Get("Content-Type"))
+		if raw != nil {
+			raw.Request, raw.Truncated = head, rest != nil
+		}
 		// The contract of RoundTripper forbids modifying req, so the
 		// replayed body goes on a shallow copy.
 		r2 := req.Clone(req.Context())
@@ -180,18 +270,25 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.Duration = time.Since(start)
 	if err != nil {
 		ex.Err = String(err.Error())
-		t.Log.add(ex)
+		t.Log.add(ex, raw)
 		return nil, err
 	}
 	ex.Status = resp.StatusCode
 	ex.ResponseHeader = Header(resp.Header)
+	if raw != nil {
+		raw.Status = resp.StatusCode
+	}
 	if resp.Body != nil {
-		head, rest, rerr := peek(resp.Body)
+		head, rest, rerr := peek(resp.Body, limit)
 		ex.ResponseBody = bodyText(head, rest != nil, resp.Header.Get("Content-Type"))
+		if raw != nil {
+			raw.Response = head
+			raw.Truncated = raw.Truncated || rest != nil
+		}
 		if rerr != nil {
 			resp.Body.Close()
 			ex.Err = String(rerr.Error())
-			t.Log.add(ex)
+			t.Log.add(ex, raw)
 			return nil, rerr
 		}
 		if rest == nil {
@@ -200,23 +297,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), rest), rest}
 		}
 	}
-	t.Log.add(ex)
+	t.Log.add(ex, raw)
 	return resp, nil
 }
 
-// peek reads up to MaxBody bytes of r. When r is that short it is read to
-// the end and closed, and rest is nil; otherwise rest is r itself, still
-// open, positioned after head, so the caller can replay the whole body.
-func peek(r io.ReadCloser) (head []byte, rest io.ReadCloser, err error) {
-	head, err = io.ReadAll(io.LimitReader(r, MaxBody+1))
+// peek reads up to limit bytes of r. When r is that short it is read to
+// the end and closed, and rest is nil; otherwise head holds limit bytes and
+// rest is r itself, still open, positioned after them, so the caller can
+// replay the whole body.
+func peek(r io.ReadCloser, limit int64) (head []byte, rest io.ReadCloser, err error) {
+	head, err = io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return head, nil, err
 	}
-	if len(head) <= MaxBody {
+	if int64(len(head)) <= limit {
 		r.Close()
 		return head, nil, nil
 	}
-	return head, r, nil
+	return head[:limit], readCloser{io.MultiReader(bytes.NewReader(head[limit:]), r), r}, nil
 }
 
 type readCloser struct {
@@ -227,7 +325,7 @@ type readCloser struct {
 // bodyText redacts a body for the log: JSON by field rules, short plain
 // text through String, anything else by size only.
 func bodyText(body []byte, more bool, contentType string) string {
-	if more {
+	if more || len(body) > MaxBody {
 		return fmt.Sprintf("[more than %d bytes]", MaxBody)
 	}
 	trimmed := bytes.TrimSpace(body)

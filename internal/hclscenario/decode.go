@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // decoder decodes one file: pass 1 declares every block (so references
@@ -63,6 +65,8 @@ func (d *decoder) declare(content *hcl.BodyContent) {
 			seenScenario[name] = hb.DefRange
 			if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "\r\n") || hasControl(name) {
 				d.errf(hb.LabelRanges[0], "Invalid scenario name", "A scenario name must be one line of text that is not empty.")
+			} else if len(name) > steps.MaxStepText {
+				d.errf(hb.LabelRanges[0], "Invalid scenario name", "The name is %d bytes long, more than the %d a line of Gherkin may hold.", len(name), steps.MaxStepText)
 			}
 			sc := &scenario{name: name, def: hb.DefRange}
 			sc.scope = &scope{parent: f.bg, named: map[string]*block{}}
@@ -339,6 +343,10 @@ func (d *decoder) tags(a *hcl.Attribute) ([]string, bool) {
 			continue
 		}
 		out = append(out, strings.TrimPrefix(t, "@"))
+	}
+	if n := len(strings.Join(out, " @")); ok && n > steps.MaxStepText {
+		d.errf(a.Expr.Range(), "Too many tags", "The tags make a line of %d bytes, more than the %d a line of Gherkin may hold.", n, steps.MaxStepText)
+		ok = false
 	}
 	return out, ok
 }
@@ -626,6 +634,9 @@ func textProblem(s string) string {
 		return "contains a control character"
 	}
 	for i, line := range strings.Split(s, "\n") {
+		if len(line) > steps.MaxStepText {
+			return fmt.Sprintf("has line %d of %d bytes, more than the %d a line of Gherkin may hold", i+1, len(line), steps.MaxStepText)
+		}
 		t := strings.TrimSpace(line)
 		for _, st := range gherkinStarts {
 			if strings.HasPrefix(t, st) || t+" " == st {

@@ -58,22 +58,6 @@ func (s *scope) names(kind string) []string {
 	return out
 }
 
-// users lists every person visible from s: the background's first.
-func (s *scope) users() []*person {
-	var chain []*scope
-	for sc := s; sc != nil; sc = sc.parent {
-		chain = append([]*scope{sc}, chain...)
-	}
-	var out []*person
-	for _, sc := range chain {
-		for _, b := range sc.blocks {
-			if b.user != nil {
-				out = append(out, b.user.persons...)
-			}
-		}
-	}
-	return out
-}
 
 // block is one declaration inside the background or a scenario.
 type block struct {

@@ -461,3 +461,39 @@ func loadFiles(opts Options, prefix string, paths ...string) (*Set, hcl.Diagnost
 	}
 	return opts.Compile(srcs...)
 }
+
+// TestLongValues checks that a value that would compile into a line
+// Gherkin cannot read (64 KiB, where its parser panics) is a diagnostic at
+// the value, whichever way it reaches the feature.
+func TestLongValues(t *testing.T) {
+	long := strings.Repeat("x", 70000)
+	tags := `"` + strings.Repeat("t", 40000) + `", "` + strings.Repeat("u", 40000) + `"`
+	src := `description = "` + long + `"
+tags = [` + tags + `]
+user "alice" { password = "` + long + `" }
+item "car" {
+  owner    = user.alice
+  template = "vehicle"
+  slots    = { vin = "` + long + `" }
+}
+scenario "` + long + `" {
+  user "bob" {}
+}
+`
+	_, diags := Options{}.Compile(Source{Name: "t.hcl", Src: []byte(src)})
+	lines := map[int]string{}
+	for _, d := range diags {
+		if d.Subject == nil || d.Summary == internalError {
+			t.Fatalf("%s", FormatDiagnostic(d))
+		}
+		lines[d.Subject.Start.Line] = d.Summary + ": " + d.Detail
+		if len(FormatDiagnostic(d)) > 500 {
+			t.Errorf("diagnostic of %d bytes", len(FormatDiagnostic(d)))
+		}
+	}
+	for line, want := range map[int]string{1: "more than the", 2: "Too many tags", 3: "bytes long, more than", 7: "bytes long, more than", 9: "Invalid scenario name"} {
+		if !strings.Contains(lines[line], want) {
+			t.Errorf("line %d: %q, want %q (all: %v)", line, lines[line], want, lines)
+		}
+	}
+}

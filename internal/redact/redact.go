@@ -349,9 +349,6 @@ func JSON(body []byte) string {
 	return out
 }
 
-// Value applies the field rules to an already decoded JSON value
-// (map[string]any, []any, string, ...).
-func Value(v any) any { return redactValue(v, Keep) }
 
 func redactValue(v any, class FieldClass) any {
 	switch x := v.(type) {

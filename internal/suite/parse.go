@@ -286,8 +286,14 @@ func syntaxProblems(uri string, err error) []Problem {
 		}
 		p := Problem{File: uri, Line: 1, Col: 1, Kind: "Gherkin syntax", Msg: e.Error()}
 		if m := gherkinErrRe.FindStringSubmatch(e.Error()); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Col, _ = strconv.Atoi(m[2])
+			// The digits can only fail to parse by overflowing; the
+			// problem then stays at 1:1.
+			if l, err := strconv.Atoi(m[1]); err == nil {
+				p.Line = l
+			}
+			if c, err := strconv.Atoi(m[2]); err == nil {
+				p.Col = c
+			}
 			p.Msg = m[3]
 		}
 		if m := gotRe.FindStringSubmatch(p.Msg); m != nil {

@@ -58,7 +58,6 @@ func (s *scope) names(kind string) []string {
 	return out
 }
 
-
 // block is one declaration inside the background or a scenario.
 type block struct {
 	kind, name string

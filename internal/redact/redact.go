@@ -349,7 +349,6 @@ func JSON(body []byte) string {
 	return out
 }
 
-
 func redactValue(v any, class FieldClass) any {
 	switch x := v.(type) {
 	case map[string]any:

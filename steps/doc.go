@@ -12,9 +12,15 @@
 // World's exported methods are the actions (RegisterUser, CreateItem,
 // Connect, Share, Accept, DeleteShare, UpdateShares, …) and checks
 // (CheckItem, CheckShareKeyOnly, …). The Gherkin bindings are thin
-// regexp-to-method adapters in one table (bindings.go), which Initializer
-// registers and Definitions returns, so `vaultcheck vet`, the HCL front
-// end and godog all see the same phrases.
+// adapters in one table (bindings.go): each Definition has a stable ID
+// ("share.item") and a phrase template with typed parameters
+// (`{sender:name} shares [slot {slot:text} of ]{label:text} with
+// {recipient:name}…`), from which its godog pattern, its catalog phrase,
+// Render (typed arguments to step text and table, or a RenderError naming
+// the value a phrase cannot carry) and Match (text back to arguments) are
+// derived (phrase.go). Initializer registers the table with godog; the
+// loader's step check (internal/suite, for run and vet) and the HCL front
+// end, which writes every step with Render, use the same table.
 //
 // The package never imports the fake Vault or the harness: the same steps
 // run against any Vault and Keystore reachable by URL.

@@ -1,8 +1,15 @@
 // Package hclscenario is vaultcheck's HCL scenario language: files that
 // declare who exists, who is connected to whom, what is shared and what to
 // expect, checked as a whole before anything runs and compiled into Gherkin
-// text that uses the step phrases of the features, so that both front ends
-// drive the same step library and produce the same reports.
+// whose every step is rendered by the step table (steps.Render, by step ID
+// with typed arguments), so that both front ends drive the same step
+// library and produce the same reports. A value a step's phrase cannot
+// carry (a double quote, a line break, white space around a table cell) is
+// a diagnostic at the value; everything else reaches the step unchanged.
+//
+// The package compiles the files it is given (Options.Compile); finding
+// and reading them, and parsing the Gherkin it writes, is the loader's
+// (internal/suite).
 //
 // Loading runs in passes. Pass 1 declares every block, so a reference may
 // point forward. Pass 2 evaluates values (var.<name> and a few functions

@@ -3,7 +3,6 @@
 
 GO       ?= go
 BIN      := bin
-SHARED   ?= ../shared
 PKGS     := ./...
 FUZZTIME ?= 30s
 BENCH    ?= .
@@ -44,8 +43,9 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
 
+# Verifies every case of the in-repo copies of Meeco's vectors.
 vectors: build
-	$(BIN)/vaultcheck vectors verify $(SHARED)/vectors/*.json
+	$(BIN)/vaultcheck vectors verify testdata/vectors/*.json
 
 clean:
 	rm -rf $(BIN) out

@@ -40,7 +40,7 @@ MODULE := github.com/vaultcheck/vaultcheck
 PLAIN_PKGS := $(MODULE) \
 	$(MODULE)/internal/cryppo $(MODULE)/internal/srp $(MODULE)/internal/vaultkeys \
 	$(MODULE)/internal/vectors $(MODULE)/internal/testvectors $(MODULE)/internal/hclscenario \
-	$(MODULE)/internal/meeco $(MODULE)/internal/meecocli
+	$(MODULE)/internal/meeco $(MODULE)/internal/meecocli $(MODULE)/internal/version
 
 # cmd/vaultcheck is split by test: the whole suite against vaultcheck serve
 # by URL (the root package's run again, with a subscription key) and the
@@ -55,8 +55,17 @@ RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(SPLIT_PKG),$(shell $(GO) list $(PKGS)))
 
 all: build
 
+# --version of both binaries: VERSION names a release (make build
+# VERSION=v1.2.0); the commit comes from Go's VCS stamp, or from git here
+# where Go cannot see the repository (a git worktree).
+VERSION  ?=
+VPKG     := $(MODULE)/internal/version
+LDFLAGS   = -X $(VPKG).Commit=$(shell git rev-parse HEAD 2>/dev/null) \
+	-X $(VPKG).Modified=$(if $(shell git status --porcelain 2>/dev/null),true,false) \
+	$(if $(VERSION),-X $(VPKG).Version=$(VERSION))
+
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -buildvcs=auto -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # The main job: the conformance suite against the built-in fake Vault.
 run: build

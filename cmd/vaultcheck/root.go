@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vaultcheck/vaultcheck/internal/version"
 )
 
 // Exit codes shared by every subcommand, as godog and testscript use them.
@@ -68,9 +70,11 @@ func newRootCmd() *cobra.Command {
 		Long: `vaultcheck checks that a Vault, a Keystore and their clients do every crypto step of
 Meeco sharing exactly right: Cryppo serialization, the key hierarchy, SRP, connections and
 shares, byte for byte against Meeco's own libraries.`,
+		Version:       version.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("vaultcheck {{.Version}}\n")
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}

@@ -205,7 +205,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		initFn = steps.Initializer
 	}
 
-	where := p.target.name
+	where := redactURL(p.target.name)
 	if p.target.inproc {
 		where = "inproc (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
 	}

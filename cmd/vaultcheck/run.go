@@ -111,6 +111,8 @@ broke or the run was interrupted.`,
 				return nil
 			case err == nil:
 				return silentExit(code)
+			case errors.Is(err, harness.ErrSubscriptionKey):
+				return &exitError{code: code, err: fmt.Errorf("run: %w\n  hint: give the target's key with --subscription-key or $%s", err, subscriptionKeyEnv)}
 			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness):
 				return &exitError{code: code, err: err}
 			}

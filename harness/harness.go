@@ -262,6 +262,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		Options:             gopts,
 	}.Run()
 	elapsed := time.Since(started)
+	routeQueue = nil // godog took every formatter it asked for, or returned before asking
 
 	results := rec.scenarios()
 	reportErr := out.finish(summary{results: results, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color})

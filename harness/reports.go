@@ -28,29 +28,30 @@ var ErrReport = errors.New("cannot write report")
 // where the harness says. Runs are serialised (runMu), so one queue serves.
 const routeFormat = "vaultcheck-route"
 
-var (
-	registerRoute sync.Once
-	// routeQueue holds the formatters of the current run, in the order of
-	// its format list; guarded by runMu.
-	routeQueue []func(suite string) godog.Formatter
-)
+// routeQueue holds the formatters of the current run, in the order of its
+// format list; guarded by runMu.
+var routeQueue []func(suite string) godog.Formatter
 
-// routeFormats registers routeFormat with godog (once per process) and
-// queues the run's formatters. It returns the Format option for godog.
+// The route is registered at init, as godog registers its own formatters,
+// because godog's registry is a plain slice: registering later could race
+// with a reader of godog.AvailableFormatters.
+func init() {
+	godog.Format(routeFormat, "vaultcheck's own routing of its formats (internal)",
+		func(suite string, _ io.Writer) godog.Formatter {
+			if len(routeQueue) == 0 {
+				// godog asked for more formatters than the format list
+				// has: an invariant of the harness broke (Run recovers).
+				panic("harness: godog asked for an unplanned formatter")
+			}
+			next := routeQueue[0]
+			routeQueue = routeQueue[1:]
+			return next(suite)
+		})
+}
+
+// routeFormats queues the run's formatters and returns the Format option
+// for godog: the route's name once per formatter.
 func routeFormats(makers []func(suite string) godog.Formatter) string {
-	registerRoute.Do(func() {
-		godog.Format(routeFormat, "vaultcheck's own routing of its formats (internal)",
-			func(suite string, _ io.Writer) godog.Formatter {
-				if len(routeQueue) == 0 {
-					// godog asked for more formatters than the format
-					// list has: an invariant of the harness broke.
-					panic("harness: godog asked for an unplanned formatter")
-				}
-				next := routeQueue[0]
-				routeQueue = routeQueue[1:]
-				return next(suite)
-			})
-	})
 	routeQueue = makers
 	names := make([]string, len(makers))
 	for i := range names {

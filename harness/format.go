@@ -115,8 +115,3 @@ func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder) func(
 // hasSummary reports whether the format name prints the run's summary
 // after its own output.
 func hasSummary(name string) bool { return name == "progress" || name == "pretty" }
-
-// hasFormat reports whether specs use the formatter name.
-func hasFormat(specs []formatSpec, name string) bool {
-	return slices.ContainsFunc(specs, func(s formatSpec) bool { return s.name == name })
-}

@@ -158,12 +158,6 @@ type stepResult struct {
 	interrupted bool   // it failed because the run was interrupted
 }
 
-func (r *recorder) add(p problem) {
-	r.mu.Lock()
-	r.problems = append(r.problems, p)
-	r.mu.Unlock()
-}
-
 // interrupted reports whether the run has been interrupted.
 func (r *recorder) interrupted() bool { return r.ctx != nil && r.ctx.Err() != nil }
 

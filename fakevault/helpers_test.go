@@ -36,8 +36,8 @@ var (
 )
 
 func vectorsPath() string {
-	// Tests run in <repo>/fakevault; the vectors live beside the repo.
-	return filepath.Join("..", "..", "shared", "vectors", "meeco-crypto.json")
+	// Tests run in <repo>/fakevault; the vectors are in <repo>/testdata.
+	return filepath.Join("..", "testdata", "vectors", "meeco-crypto.json")
 }
 
 func testKeys(tb testing.TB) []vectorKey {

@@ -3,7 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,8 +14,8 @@ import (
 // ErrBadFormat reports a format list godog would reject or mishandle.
 var ErrBadFormat = errors.New("bad format")
 
-// DefaultFormat is the console format when none is given. "pretty" is
-// avoided because its output is scrambled when scenarios run concurrently.
+// DefaultFormat is the console format when none is given: a character per
+// step, then the summary ("pretty" shows every step).
 const DefaultFormat = "progress"
 
 // formatSpec is one entry of a format list: a godog formatter name and the
@@ -36,6 +36,7 @@ func parseFormats(list string) ([]formatSpec, error) {
 		list = DefaultFormat
 	}
 	known := godog.AvailableFormatters()
+	delete(known, routeFormat)
 	var names []string
 	for n := range known {
 		names = append(names, n)
@@ -76,41 +77,41 @@ func parseFormats(list string) ([]formatSpec, error) {
 	return specs, nil
 }
 
-// formatString renders specs back into godog's Options.Format.
-func formatString(specs []formatSpec) string {
-	parts := make([]string, len(specs))
-	for i, s := range specs {
-		parts[i] = s.name
-		if s.path != "" {
-			parts[i] += ":" + s.path
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 // prepareFormatFiles creates the parent folders of every report file and
-// checks each file can be created, so that a bad path is a clear usage error
-// here instead of a line godog prints to os.Stderr.
+// checks each file can be created, so that an unwritable report is reported
+// (ExitReport) before anything runs rather than after.
 func prepareFormatFiles(specs []formatSpec) error {
 	for _, s := range specs {
 		if s.path == "" {
 			continue
 		}
-		if dir := filepath.Dir(s.path); dir != "." {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fmt.Errorf("%w: %s report %s: %v", ErrBadFormat, s.name, s.path, err)
-			}
+		if err := checkReportPath(s); err != nil {
+			return err
 		}
-		f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE, 0o644)
-		if err != nil {
-			return fmt.Errorf("%w: %s report %s: %v", ErrBadFormat, s.name, s.path, err)
-		}
-		f.Close()
 	}
 	return nil
 }
 
-// hasFormat reports whether specs use the formatter name.
-func hasFormat(specs []formatSpec, name string) bool {
-	return slices.ContainsFunc(specs, func(s formatSpec) bool { return s.name == name })
+// makeFormatter returns the formatter of s writing to out: the harness's
+// own for progress, pretty and junit, godog's for the rest.
+func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder) func(suite string) godog.Formatter {
+	return func(suite string) godog.Formatter {
+		w := out
+		if !color {
+			w = uncolored{out}
+		}
+		switch s.name {
+		case "progress":
+			return newProgressFmt(suite, w, rec)
+		case "pretty":
+			return newPrettyFmt(out, color, rec)
+		case "junit":
+			return newJUnitFmt(suite, out, rec)
+		}
+		return godog.FindFmt(s.name)(suite, w)
+	}
 }
+
+// hasSummary reports whether the format name prints the run's summary
+// after its own output.
+func hasSummary(name string) bool { return name == "progress" || name == "pretty" }

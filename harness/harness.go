@@ -3,13 +3,17 @@
 // embedded ones, or files and folders), validates every option before
 // anything runs, and drives godog with the step library, turning the outcome
 // into one exit code that keeps a wrong target (1) apart from a wrong
-// scenario or usage (2) and a broken harness (3).
+// scenario or usage (2), a broken or interrupted harness (3) and a report
+// that could not be written (5).
 //
 // godog is used as a library with its Options always filled in, because
 // several of its defaults are traps: an empty format exits 2, cucumber tag
-// expressions silently select nothing, "@a&&" panics, "pretty" is scrambled
-// under concurrency, fail-fast races under concurrency, and it keeps
-// process-wide state (so Run never lets two suites run at once).
+// expressions silently select nothing, "@a&&" panics, and it keeps
+// process-wide state (so Run never lets two suites run at once). The
+// harness also routes every format through writers of its own (reports.go):
+// godog ignores write errors of its report files, its "pretty" shows the Go
+// location of the step adapter instead of the step's, its summary prints
+// nanoseconds, and it never says which scenarios did not run.
 package harness
 
 import (
@@ -25,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cucumber/godog"
 
@@ -32,12 +37,17 @@ import (
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
-// Exit codes of Run, shared with the vaultcheck command.
+// Exit codes of Run, shared with the vaultcheck command. When several
+// apply, the run exits with the first of 3, 5, 2, 1 that does.
 const (
 	ExitPassed  = 0 // every selected scenario passed
 	ExitFailed  = 1 // the target failed a scenario
 	ExitUsage   = 2 // bad options, unreadable or malformed input, or a scenario error
-	ExitHarness = 3 // the harness broke (not the target); results are incomplete
+	ExitHarness = 3 // the harness broke or the run was interrupted; results are incomplete
+	// ExitUnexercised is reserved for a target that could not be
+	// exercised at all; Run does not return it yet.
+	ExitUnexercised = 4
+	ExitReport      = 5 // a report (a FORMAT:FILE, or the console) could not be written
 )
 
 // Error kinds not tied to one input.
@@ -91,8 +101,9 @@ type Options struct {
 
 	// Format is a comma-separated godog format list: "progress",
 	// "progress,junit:out/junit.xml,cucumber:out/cucumber.json". Empty
-	// means DefaultFormat. Parent folders of report files are created.
-	// "pretty" forces Concurrency 1 (it is scrambled otherwise).
+	// means DefaultFormat. Parent folders of report files are created; a
+	// report that cannot be written completely makes the run exit
+	// ExitReport.
 	Format string
 	// Tags selects scenarios, as a cucumber tag expression ("@smoke and
 	// not @slow") or a godog filter ("@smoke&&~@slow"); see ParseTags.
@@ -103,8 +114,9 @@ type Options struct {
 	// Seed orders scenarios within each feature: 0 keeps file order, -1
 	// picks a random seed and reports it, any other value is that seed.
 	Seed int64
-	// FailFast stops at the first failing scenario. It forces Concurrency
-	// 1: godog's stop-on-failure is a data race with concurrent scenarios.
+	// FailFast stops at the first scenario that does not pass; the rest
+	// are reported as not run. It forces Concurrency 1, so that the
+	// scenario that stopped the run is the last one that ran.
 	FailFast bool
 	// Keys is the key source: "fast" (publicly known pre-generated test
 	// keys) or "fresh" (newly generated). Empty: fast for the inproc
@@ -149,11 +161,12 @@ type plan struct {
 }
 
 // Run runs the suite and returns its exit code (ExitPassed, ExitFailed,
-// ExitUsage, ExitHarness) and, for codes 2 and 3, an error saying why (its
-// chain holds ErrBadTags, ErrBadFormat, ErrBadPath, ErrParse, ErrBadTarget,
-// ErrUnreachable, ErrNoScenarios, ErrScenario, ErrUsage or ErrHarness). Every
-// option is checked before anything runs. Failures of the target are shown
-// by the formatters, and Run returns code 1 with a nil error.
+// ExitUsage, ExitHarness, ExitReport) and, for codes 2, 3 and 5, an error
+// saying why (its chain holds ErrBadTags, ErrBadFormat, ErrBadPath, ErrParse,
+// ErrBadTarget, ErrUnreachable, ErrSubscriptionKey, ErrNoScenarios,
+// ErrScenario, ErrUsage, ErrHarness or ErrReport). Every option is checked
+// before anything runs. Failures of the target are shown by the formatters,
+// and Run returns code 1 with a nil error.
 func Run(ctx context.Context, opts Options) (code int, err error) {
 	runMu.Lock()
 	defer runMu.Unlock()
@@ -171,7 +184,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		return ExitUsage, err
 	}
 	if err := prepareFormatFiles(p.specs); err != nil {
-		return ExitUsage, err
+		return ExitReport, err
 	}
 	if ctx.Err() != nil {
 		return ExitHarness, fmt.Errorf("%w: run interrupted before it started (%v)", ErrHarness, context.Cause(ctx))
@@ -207,7 +220,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		initFn = steps.Initializer
 	}
 
-	where := p.target.name
+	where := redactURL(p.target.name)
 	if p.target.inproc {
 		where = "inproc (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
 	}
@@ -217,21 +230,22 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		fmt.Fprintf(p.log, "vaultcheck: scenario order randomized with seed %d (rerun with --seed %d)\n", p.seed, p.seed)
 	}
 
-	rec := &recorder{set: p.features}
-	output := p.output
-	sw := newSourceWriter(p.output, p.features, opts.SourceLine)
-	if sw != nil {
-		output = sw
+	rec := newRecorder(ctx, p.features, opts.FailFast)
+	out, err := p.openOutputs(rec, opts.SourceLine)
+	if err != nil {
+		return ExitReport, err
 	}
 	gopts := &godog.Options{
-		Format:          formatString(p.specs),
-		Tags:            p.tags.String(),
-		Concurrency:     p.concurrency,
-		Randomize:       p.seed,
-		StopOnFailure:   opts.FailFast,
+		Format:      routeFormats(out.makers),
+		Tags:        p.tags.String(),
+		Concurrency: p.concurrency,
+		Randomize:   p.seed,
+		// The recorder implements fail-fast: godog's StopOnFailure drops
+		// the scenarios it does not run from every report.
+		StopOnFailure:   false,
 		Strict:          true,
-		NoColors:        !colorful(p.output),
-		Output:          output,
+		NoColors:        !out.color,
+		Output:          out.console,
 		DefaultContext:  ctx,
 		TestingT:        opts.TestingT,
 		FS:              p.features.fsys,
@@ -243,26 +257,91 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		// wrapper; say so explicitly rather than rely on it.
 		gopts.FS = osFS{}
 	}
+	started := time.Now()
 	status := godog.TestSuite{
 		Name:                "vaultcheck",
 		ScenarioInitializer: rec.wrap(initFn(cfg)),
 		Options:             gopts,
 	}.Run()
-	if sw != nil {
-		if err := sw.Flush(); err != nil {
-			return ExitHarness, fmt.Errorf("%w: writing the console output: %v", ErrHarness, err)
+	elapsed := time.Since(started)
+	routeQueue = nil // godog took every formatter it asked for, or returned before asking
+
+	results := rec.scenarios()
+	reportErr := out.finish(summary{results: results, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color})
+	c := countResults(results, len(p.selected))
+	if opts.FailFast && c.notRun() > 0 && ctx.Err() == nil {
+		fmt.Fprintf(p.log, "vaultcheck: fail-fast: stopped after a scenario that did not pass; %s never ran\n", plural(c.notRun(), "scenario"))
+	}
+	return p.result(ctx, status, rec, c, reportErr)
+}
+
+// outputs are where a run's formats write.
+type outputs struct {
+	makers  []func(suite string) godog.Formatter
+	console io.Writer     // what console formats write to
+	source  *sourceWriter // nil when nothing needs rewriting
+	consRW  *reportWriter // the console, keeping its write errors
+	files   []*reportWriter
+	summary io.Writer // where the summary goes; nil for none
+	color   bool
+}
+
+// openOutputs creates the report files and the formatters of the run.
+func (p *plan) openOutputs(rec *recorder, sourceLine SourceLineFunc) (*outputs, error) {
+	o := &outputs{color: colorful(p.output), consRW: &reportWriter{w: p.output}}
+	o.console = o.consRW
+	if o.source = newSourceWriter(o.consRW, p.features, sourceLine); o.source != nil {
+		o.console = o.source
+	}
+	for _, s := range p.specs {
+		w, color := o.console, o.color
+		var target io.Writer = o.consRW // where the summary goes, below the line rewriting
+		if s.path != "" {
+			rw, err := openReport(s)
+			if err != nil {
+				closeReports(o.files)
+				return nil, err
+			}
+			o.files = append(o.files, rw)
+			w, color, target = rw, false, rw
+		}
+		if hasSummary(s.name) && o.summary == nil {
+			o.summary = target
+		}
+		o.makers = append(o.makers, makeFormatter(s, w, color, rec))
+	}
+	return o, nil
+}
+
+// finish writes the summary, flushes the console and closes every report
+// file, returning the reports that could not be written.
+func (o *outputs) finish(sum summary) error {
+	if o.source != nil {
+		if err := o.source.Flush(); err != nil {
+			o.consRW.fail(err)
 		}
 	}
-
-	return p.result(ctx, status, rec)
+	if o.summary != nil {
+		if o.summary != io.Writer(o.consRW) {
+			sum.color = false
+		}
+		_ = sum.write(o.summary) // a write error is kept by the report writer
+	}
+	return closeReports(append([]*reportWriter{o.consRW}, o.files...))
 }
 
 // result combines godog's exit status with what the recorder saw.
-func (p *plan) result(ctx context.Context, status int, rec *recorder) (int, error) {
+func (p *plan) result(ctx context.Context, status int, rec *recorder, c counts, reportErr error) (int, error) {
 	kind, problems := rec.worst()
 	switch {
 	case ctx.Err() != nil:
-		return ExitHarness, fmt.Errorf("%w: run interrupted (%v); results are incomplete", ErrHarness, context.Cause(ctx))
+		err := fmt.Errorf("%w: run interrupted (%v); results are incomplete: %d of %s did not run to the end", ErrHarness, context.Cause(ctx), c.notRun(), plural(c.total, "scenario"))
+		if reportErr != nil {
+			err = errors.Join(err, reportErr)
+		}
+		return ExitHarness, err
+	case reportErr != nil:
+		return ExitReport, reportErr
 	case status == 2:
 		// Every option godog checks was checked above, so this is godog
 		// disagreeing with the harness; it printed why on os.Stderr.
@@ -329,11 +408,8 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	default:
 		p.concurrency = opts.Concurrency
 	}
-	if p.concurrency > 1 && hasFormat(p.specs, "pretty") {
-		fmt.Fprintf(p.log, "vaultcheck: warning: format pretty runs scenarios one at a time (concurrency %d -> 1); its output is scrambled otherwise\n", p.concurrency)
-		p.concurrency = 1
-	}
 	if p.concurrency > 1 && opts.FailFast {
+		// So that the first scenario that fails is the last to run.
 		fmt.Fprintf(p.log, "vaultcheck: warning: fail-fast runs scenarios one at a time (concurrency %d -> 1)\n", p.concurrency)
 		p.concurrency = 1
 	}

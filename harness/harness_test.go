@@ -32,7 +32,8 @@ import (
 // record what ran, so the tests check the harness without the real steps.
 type probe struct {
 	mu      sync.Mutex
-	ran     []string // scenario names, in start order
+	ran     []string // scenario names, in start order (Before hooks run even for scenarios that are not run)
+	sums    []string // the "a plus b is c" steps that ran
 	cfgs    []steps.Config
 	bodies  []string // what "the target answers" got from the Vault URL
 	running atomic.Int32
@@ -93,6 +94,9 @@ func (p *probe) init(cfg steps.Config) func(*godog.ScenarioContext) {
 			return nil
 		})
 		sc.Step(`^(\d+) plus (\d+) is (\d+)$`, func(a, b, sum int) error {
+			p.mu.Lock()
+			p.sums = append(p.sums, fmt.Sprintf("%d plus %d is %d", a, b, sum))
+			p.mu.Unlock()
 			if a+b != sum {
 				return fmt.Errorf("want %d, got %d", sum, a+b)
 			}
@@ -118,6 +122,12 @@ func (p *probe) scenarios() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.ran)
+}
+
+func (p *probe) sumsRun() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.sums)
 }
 
 // run runs the harness with the probe and captured output, filling in what
@@ -399,9 +409,12 @@ func TestRunReportFileUnwritable(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, err, _, _ := run(t, Options{Paths: []string{td("pass")}, Format: "junit:" + filepath.Join(blocker, "junit.xml")})
-	if code != ExitUsage || !errors.Is(err, ErrBadFormat) {
-		t.Fatalf("code=%d err=%v, want 2 and ErrBadFormat", code, err)
+	code, err, p, _ := run(t, Options{Paths: []string{td("pass")}, Format: "junit:" + filepath.Join(blocker, "junit.xml")})
+	if code != ExitReport || !errors.Is(err, ErrReport) || !strings.Contains(err.Error(), "cannot write report "+filepath.Join(blocker, "junit.xml")) {
+		t.Fatalf("code=%d err=%v, want 5 and ErrReport naming the file", code, err)
+	}
+	if len(p.scenarios()) != 0 {
+		t.Fatalf("scenarios ran although the report could not be created")
 	}
 }
 
@@ -420,7 +433,6 @@ func TestRunConcurrency(t *testing.T) {
 
 func TestRunForcesConcurrencyOne(t *testing.T) {
 	for _, o := range []Options{
-		{Paths: []string{td("many")}, Concurrency: 4, Format: "pretty"},
 		{Paths: []string{td("many")}, Concurrency: 4, FailFast: true},
 	} {
 		code, err, p, out := run(t, o)
@@ -437,12 +449,23 @@ func TestRunForcesConcurrencyOne(t *testing.T) {
 }
 
 func TestRunFailFastStops(t *testing.T) {
-	code, _, p, _ := run(t, Options{Paths: []string{td("fail")}, FailFast: true})
+	code, _, p, out := run(t, Options{Paths: []string{td("fail")}, FailFast: true})
 	if code != ExitFailed {
 		t.Fatalf("code=%d, want 1", code)
 	}
-	if got := p.scenarios(); !slices.Equal(got, []string{"A wrong sum"}) {
-		t.Fatalf("ran %q, want only the first, failing scenario", got)
+	if got := p.sumsRun(); !slices.Equal(got, []string{"1 plus 1 is 3"}) {
+		t.Fatalf("ran steps %q, want only the first, failing scenario's", got)
+	}
+	// The scenario that never ran is counted and named as not run, and
+	// the run says how many never ran.
+	for _, want := range []string{
+		"2 scenarios (1 failed, 1 not run)",
+		filepath.Join("testdata", "fail", "fail.feature") + ":6: A right sum (fail-fast: an earlier scenario did not pass)",
+		"fail-fast: stopped after a scenario that did not pass; 1 scenario never ran",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
 

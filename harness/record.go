@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
@@ -96,17 +98,186 @@ func mergeProblems(ps []problem) []problem {
 // hooks. It decides the exit code itself instead of trusting godog's,
 // because godog cannot tell a wrong scenario from a wrong target (it exits
 // 1 for both) and exits 0 on failures when the only format is "events".
+// The console summary and the JUnit report are written from it too, so
+// that they agree with the exit code and can say which scenarios never ran.
+//
+// It also decides which scenarios must not run: after an interrupt (the
+// run's context is done) and, with fail-fast, after the first scenario that
+// did not pass. godog has no way to leave a scenario out once the run has
+// started (its own stop-on-failure drops the rest from every report and is
+// a data race under concurrency), so such scenarios are skipped from a
+// Before hook and recorded as not run.
 type recorder struct {
-	set *featureSet
+	set      *featureSet
+	ctx      context.Context // the run's: done once it is interrupted
+	failFast bool
 
 	mu       sync.Mutex
 	problems []problem
+	results  map[string]*scenarioResult // by godog pickle id
+	order    []*scenarioResult          // in start order
+	stopped  bool                       // fail-fast saw a scenario that did not pass
 }
 
-func (r *recorder) add(p problem) {
+func newRecorder(ctx context.Context, set *featureSet, failFast bool) *recorder {
+	return &recorder{set: set, ctx: ctx, failFast: failFast, results: map[string]*scenarioResult{}}
+}
+
+// scenarioStatus is how one scenario ended.
+type scenarioStatus int
+
+const (
+	statusRunning     scenarioStatus = iota // started, not finished (yet)
+	statusPassed                            // every step passed
+	statusFailed                            // the target failed it
+	statusScenario                          // the scenario is wrong
+	statusHarness                           // the harness broke in it
+	statusInterrupted                       // stopped half-way by an interrupt
+	statusNotRun                            // never started: interrupted before, or fail-fast
+)
+
+// scenarioResult is what the recorder knows of one scenario (one Examples
+// row of an outline).
+type scenarioResult struct {
+	id, uri, name     string
+	line              int64
+	status            scenarioStatus
+	worst             outcomeKind // of its problems
+	steps             []stepResult
+	msg               string // a problem of the scenario as a whole
+	started, finished time.Time
+	notRunWhy         string // for statusNotRun and statusInterrupted
+}
+
+// stepResult is one step of a scenario that ran.
+type stepResult struct {
+	text        string
+	line        int64
+	status      godog.StepResultStatus
+	msg         string // why it did not pass; "" when it did
+	interrupted bool   // it failed because the run was interrupted
+}
+
+// interrupted reports whether the run has been interrupted.
+func (r *recorder) interrupted() bool { return r.ctx != nil && r.ctx.Err() != nil }
+
+// start records that the scenario p begins, or returns why it must not run.
+func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
+	uri, line := r.locate(p, nil)
+	res := &scenarioResult{id: p.Id, uri: uri, line: line, name: p.Name, started: time.Now()}
+	why := ""
+	switch {
+	case r.interrupted():
+		why = "the run was interrupted before it started"
+	case r.failFast && r.isStopped():
+		why = "fail-fast: an earlier scenario did not pass"
+	}
+	if why != "" {
+		res.status, res.notRunWhy, res.finished = statusNotRun, why, res.started
+	}
 	r.mu.Lock()
-	r.problems = append(r.problems, p)
+	r.results[p.Id] = res
+	r.order = append(r.order, res)
 	r.mu.Unlock()
+	return res, why
+}
+
+// notRun reports whether the scenario with godog pickle id was kept from
+// running, and why.
+func (r *recorder) notRun(id string) (bool, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if res := r.results[id]; res != nil && res.status == statusNotRun {
+		return true, res.notRunWhy
+	}
+	return false, ""
+}
+
+func (r *recorder) isStopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
+}
+
+// step records one finished step of res and, when it went wrong, the
+// problem. A step that fails after an interrupt is not blamed on anyone:
+// the interrupt cancelled what it was doing.
+func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if res.status != statusRunning {
+		return
+	}
+	sr := stepResult{text: p.step, line: p.line, status: status, msg: p.msg}
+	if p.kind != 0 && r.interrupted() {
+		res.status, res.notRunWhy, res.finished = statusInterrupted, "interrupted in: "+p.step, time.Now()
+		sr.msg, sr.interrupted = "interrupted", true
+	} else if p.kind != 0 {
+		res.worst = max(res.worst, p.kind)
+		r.problems = append(r.problems, p)
+	}
+	res.steps = append(res.steps, sr)
+}
+
+// finish records the end of res, with a problem of the scenario as a
+// whole (kind 0 for none).
+func (r *recorder) finish(res *scenarioResult, p problem) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if res.status != statusRunning {
+		return
+	}
+	if p.kind != 0 {
+		if r.interrupted() {
+			res.status, res.notRunWhy = statusInterrupted, "interrupted at its end"
+		} else {
+			res.worst, res.msg = max(res.worst, p.kind), p.msg
+			r.problems = append(r.problems, p)
+		}
+	}
+	res.finished = time.Now()
+	if res.status == statusRunning {
+		res.status = statusOf(res.worst)
+	}
+	if res.status != statusPassed {
+		r.stopped = true
+	}
+}
+
+func statusOf(k outcomeKind) scenarioStatus {
+	switch k {
+	case kindFailure:
+		return statusFailed
+	case kindScenario:
+		return statusScenario
+	case kindHarness:
+		return statusHarness
+	}
+	return statusPassed
+}
+
+// scenarios returns a copy of every scenario's result, in file order.
+func (r *recorder) scenarios() []scenarioResult {
+	r.mu.Lock()
+	out := make([]scenarioResult, len(r.order))
+	for i, res := range r.order {
+		out[i] = *res
+		out[i].steps = slices.Clone(res.steps)
+	}
+	r.mu.Unlock()
+	rank := map[string]int{}
+	if r.set != nil {
+		for i, uri := range r.set.order {
+			rank[uri] = i
+		}
+	}
+	slices.SortStableFunc(out, func(a, b scenarioResult) int {
+		if a.uri != b.uri {
+			return cmp.Compare(rank[a.uri], rank[b.uri])
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+	return out
 }
 
 // worst returns the highest kind recorded (0 when all passed) and the
@@ -261,44 +432,54 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 		// godog calls a scenario's hooks on one goroutine.
 		var (
 			pickle     *godog.Scenario
+			res        *scenarioResult
 			stepFailed bool
 		)
 		sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 			pickle = p
+			var why string
+			if res, why = r.start(p); why != "" {
+				// godog reports the scenario's steps as skipped; the
+				// summary and the JUnit report say it never ran.
+				return ctx, godog.ErrSkip
+			}
 			if initPanic != nil {
-				uri, line := r.locate(p, nil)
-				r.add(problem{kind: kindHarness, uri: uri, line: line, scenario: p.Name,
-					msg: fmt.Sprintf("the step library's initializer panicked: %v", initPanic)})
+				r.step(res, problem{kind: kindHarness, uri: res.uri, line: res.line, scenario: p.Name,
+					msg: fmt.Sprintf("the step library's initializer panicked: %v", initPanic)}, godog.StepFailed)
 				return ctx, fmt.Errorf("%w: step library initializer panicked", ErrHarness)
 			}
 			return ctx, nil
 		})
 		sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
-			kind, msg := classify(status, err)
-			if kind == 0 || pickle == nil {
+			if res == nil || pickle == nil {
 				return ctx, nil
 			}
-			stepFailed = true
+			kind, msg := classify(status, err)
+			if kind != 0 {
+				stepFailed = true
+			}
 			if initPanic != nil {
 				return ctx, nil // already recorded once for the scenario
 			}
 			uri, line := r.locate(pickle, st)
-			r.add(problem{kind: kind, uri: uri, line: line, scenario: pickle.Name, step: st.Text, msg: msg})
+			r.step(res, problem{kind: kind, uri: uri, line: line, scenario: pickle.Name, step: st.Text, msg: msg}, status)
 			return ctx, nil
 		})
 		sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+			if res == nil {
+				return ctx, nil
+			}
 			// An error here that no step reported comes from an
 			// after-scenario hook of the step library (such as "an
 			// error no step checked").
-			if err == nil || stepFailed || errors.Is(err, godog.ErrSkip) {
-				return ctx, nil
+			var pr problem
+			if err != nil && !stepFailed && !errors.Is(err, godog.ErrSkip) {
+				if kind, msg := classify(godog.StepFailed, err); kind != 0 {
+					uri, line := r.locate(p, nil)
+					pr = problem{kind: kind, uri: uri, line: line, scenario: p.Name, msg: msg}
+				}
 			}
-			kind, msg := classify(godog.StepFailed, err)
-			if kind == 0 {
-				return ctx, nil
-			}
-			uri, line := r.locate(p, nil)
-			r.add(problem{kind: kind, uri: uri, line: line, scenario: p.Name, msg: msg})
+			r.finish(res, pr)
 			return ctx, nil
 		})
 	}

@@ -2,16 +2,19 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
 
 // TargetInproc names the in-process fake Vault target.
@@ -25,11 +28,16 @@ var (
 	// ErrUnreachable reports a URL target that did not answer the
 	// reachability check.
 	ErrUnreachable = errors.New("target unreachable")
+	// ErrSubscriptionKey reports a target that refused the subscription
+	// key (none was given, or the wrong one) before any scenario ran: a
+	// configuration error, which would otherwise fail every scenario as if
+	// the Vault were wrong.
+	ErrSubscriptionKey = errors.New("subscription key refused")
 )
 
-// reachTimeout bounds the reachability check of a URL target: long enough
-// for a TLS handshake across the world, short enough that a typo in the
-// URL fails fast.
+// reachTimeout bounds the probe of each service: long enough for a TLS
+// handshake across the world, short enough that a typo in the URL fails
+// fast.
 const reachTimeout = 5 * time.Second
 
 // target is where a run's scenarios send their requests.
@@ -48,7 +56,7 @@ func resolveTarget(opts *Options) (*target, error) {
 	for _, u := range []struct{ flag, val string }{{"vault URL", vault}, {"keystore URL", keystore}} {
 		if u.val != "" {
 			if err := checkURL(u.val); err != nil {
-				return nil, fmt.Errorf("%w: %s %q: %v", ErrBadTarget, u.flag, u.val, err)
+				return nil, fmt.Errorf("%w: %s %q: %v", ErrBadTarget, u.flag, redactURL(u.val), err)
 			}
 		}
 	}
@@ -63,7 +71,7 @@ func resolveTarget(opts *Options) (*target, error) {
 		return &target{name: TargetInproc, inproc: true}, nil
 	}
 	if err := checkURL(name); err != nil {
-		return nil, fmt.Errorf("%w %q: want %q or a base URL such as http://localhost:8080: %v", ErrBadTarget, name, TargetInproc, err)
+		return nil, fmt.Errorf("%w %q: want %q or a base URL such as http://localhost:8080: %v", ErrBadTarget, redactURL(name), TargetInproc, err)
 	}
 	base := strings.TrimRight(name, "/")
 	if vault == "" {
@@ -96,17 +104,36 @@ func checkURL(s string) error {
 	return nil
 }
 
-// start brings the target up: for inproc, a fake Vault on a loopback port;
-// for URLs, a reachability check of both services.
+// start brings the target up (for inproc, a fake Vault on a loopback port)
+// and probes both services once: that they answer at all, and that they
+// accept the subscription key.
 func (t *target) start(ctx context.Context, handler http.Handler, client *http.Client, subscriptionKey string) error {
-	if !t.inproc {
-		for _, u := range []string{t.vaultURL, t.keystoreURL} {
-			if err := reach(ctx, client, u); err != nil {
-				return err
-			}
+	if t.inproc {
+		if err := t.serve(handler, subscriptionKey); err != nil {
+			return err
 		}
-		return nil
 	}
+	probes := []struct{ service, url string }{
+		// Routes that exist on the real services (an API gateway checks
+		// the key only for routes it knows) and that need a token, so
+		// that the probe changes nothing.
+		{"Vault", t.vaultURL + meeco.VMe},
+		{"Keystore", t.keystoreURL + meeco.KSKeyEncryptionKey},
+	}
+	for _, p := range probes {
+		if err := probeService(ctx, client, p.service, p.url, subscriptionKey); err != nil {
+			if t.stop != nil {
+				t.stop()
+				t.stop = nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// serve starts the in-process fake Vault on a loopback port.
+func (t *target) serve(handler http.Handler, subscriptionKey string) error {
 	var closer io.Closer
 	if handler == nil {
 		// The fake demands the subscription key when one is given, so
@@ -145,9 +172,12 @@ func (t *target) start(ctx context.Context, handler http.Handler, client *http.C
 	return nil
 }
 
-// reach checks that something answers HTTP at u. Any status counts: the
-// check is about typos, DNS and firewalls, not about the API.
-func reach(ctx context.Context, client *http.Client, u string) error {
+// probeService sends one unauthenticated GET to u with the subscription key, as
+// the SDK sends it. Any answer shows the service is there; a 401 or 403
+// whose body speaks of the subscription key means the key is missing or
+// wrong (the fake's subscription_key_invalid, or an API gateway's "Access
+// denied due to invalid subscription key").
+func probeService(ctx context.Context, client *http.Client, service, u, subscriptionKey string) error {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -155,17 +185,102 @@ func reach(ctx context.Context, client *http.Client, u string) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadTarget, u, err)
+		return fmt.Errorf("%w: %s: %v", ErrBadTarget, redactURL(u), err)
 	}
+	req.Header.Set(meeco.HeaderSubscriptionKey, subscriptionKey)
 	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the method and URL
 		}
-		return fmt.Errorf("%w: %s: %v (is the URL right and the service up?)", ErrUnreachable, u, err)
+		return fmt.Errorf("%w: %s: %v (is the URL right and the service up?)", ErrUnreachable, redactURL(u), err)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	return nil
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+		return nil
+	}
+	lower := strings.ToLower(string(body))
+	if !strings.Contains(lower, "subscription key") && !strings.Contains(lower, "subscription_key") {
+		return nil
+	}
+	which := "the subscription key sent was refused"
+	if subscriptionKey == "" {
+		which = "no subscription key was sent"
+	}
+	return fmt.Errorf("%w: the %s at %s answered %d %q (%s)", ErrSubscriptionKey, service, redactURL(u),
+		resp.StatusCode, errorMessage(body, subscriptionKey), which)
+}
+
+// errorMessage returns the message of an error body: a Meeco error's
+// errors[0].message, an API gateway's "message", or the start of the body,
+// without the subscription key should the server echo it.
+func errorMessage(body []byte, secret string) string {
+	var doc struct {
+		Message string `json:"message"`
+		Errors  []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	msg := ""
+	if json.Unmarshal(body, &doc) == nil {
+		switch {
+		case len(doc.Errors) > 0 && doc.Errors[0].Message != "":
+			msg = doc.Errors[0].Message
+		case doc.Message != "":
+			msg = doc.Message
+		}
+	}
+	if msg == "" {
+		msg = strings.TrimSpace(string(body))
+	}
+	if len(secret) >= 4 { // shorter ones would mangle the message, and guess easily anyway
+		msg = strings.ReplaceAll(msg, secret, "REDACTED")
+	}
+	if r := []rune(msg); len(r) > 200 {
+		msg = string(r[:200]) + "..."
+	}
+	return msg
+}
+
+// secretParamRe matches query parameter names that carry credentials.
+var secretParamRe = regexp.MustCompile(`(?i)key|token|secret|pass|pwd|auth|sig|credential|session|code`)
+
+// keyLikeRe matches query values that look like keys or tokens whatever
+// their name: long runs of base64, hex or URL-safe characters.
+var keyLikeRe = regexp.MustCompile(`^[A-Za-z0-9+/_=.~-]{20,}$`)
+
+// userinfoRe finds "scheme://userinfo@" in text that is not a parsable URL.
+var userinfoRe = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@`)
+
+// redactURL returns s fit for a message: the user and password of a URL
+// and the values of query parameters that carry or look like credentials
+// are replaced by REDACTED. Text that does not parse as a URL is redacted
+// by pattern.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		s = userinfoRe.ReplaceAllString(s, "${1}REDACTED@")
+		if i := strings.IndexAny(s, "?"); i >= 0 {
+			s = s[:i] + "?REDACTED"
+		}
+		return s
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for name, vals := range q {
+			for i, v := range vals {
+				if secretParamRe.MatchString(name) || keyLikeRe.MatchString(v) {
+					vals[i] = "REDACTED"
+				}
+			}
+			q[name] = vals
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

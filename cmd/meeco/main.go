@@ -30,6 +30,7 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/internal/meecocli"
+	"github.com/vaultcheck/vaultcheck/internal/version"
 )
 
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -126,10 +127,12 @@ Output YAML is written to stdout, progress and errors to stderr. Exit codes: 0 s
 		Example: `  vaultcheck serve --env-file .environment.yaml &
   meeco users:create -p supersecretpassword > .alice.yaml
   meeco items:create-config vehicle -a .alice.yaml > .vehicle_config.yaml`,
+		Version:           version.Get().String(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
+	root.SetVersionTemplate("meeco (vaultcheck's build) {{.Version}}\n")
 	root.PersistentFlags().StringVarP(&a.envFile, "environment", "e", ".environment.yaml", "environment config file (vault and keystore URLs and subscription keys)")
 	root.PersistentFlags().StringVarP(&a.authFile, "auth", "a", ".user.yaml", "authorization config file (the output of users:create or users:login)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })

@@ -6,14 +6,24 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vaultcheck/vaultcheck/internal/version"
 )
 
-// Exit codes shared by every subcommand, as godog and testscript use them.
+// Exit codes shared by every subcommand (harness.Exit* for run):
+//
+//	0  passed
+//	1  the target failed a scenario (or a check, or a vector)
+//	2  bad usage, unreadable or malformed input, a mistake in a scenario
+//	3  the harness broke, or the run was interrupted
+//	4  reserved: the target could not be exercised
+//	5  a report could not be written
 const (
-	exitOK      = 0 // everything passed
-	exitFailed  = 1 // a check, vector or scenario failed
-	exitUsage   = 2 // bad usage, unreadable or malformed input, scenario error
-	exitHarness = 3 // the harness itself broke (not the target)
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitHarness = 3
+	exitReport  = 5
 )
 
 // exitError carries an exit code through cobra's error return.
@@ -68,9 +78,11 @@ func newRootCmd() *cobra.Command {
 		Long: `vaultcheck checks that a Vault, a Keystore and their clients do every crypto step of
 Meeco sharing exactly right: Cryppo serialization, the key hierarchy, SRP, connections and
 shares, byte for byte against Meeco's own libraries.`,
+		Version:       version.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("vaultcheck {{.Version}}\n")
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}

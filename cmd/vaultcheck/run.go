@@ -56,11 +56,25 @@ or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenari
 throwaway vault); fresh generates every key (about a second of CPU each). The default is fast for
 inproc and fresh for URL targets.
 
+Before any scenario runs, one request to each service checks the subscription key: a target that
+refuses it stops the run with exit 2 instead of failing every scenario.
+
+--fail-fast stops at the first scenario that does not pass. The first Ctrl-C (or SIGTERM) stops the
+run: scenarios in progress are cut short, the rest never start; a second one kills the process.
+Scenarios that never ran are counted and named as not run, never as failed, in the summary and in
+the JUnit report.
+
 Undefined, ambiguous and pending steps fail the run (strict mode).
 
-Exit status: 0 every scenario passed; 1 the target failed a scenario; 2 bad usage, unreadable or
-malformed features, or a mistake in a scenario (an undefined step, a scenario error); 3 the harness
-broke or the run was interrupted.`,
+Exit status:
+  0  every scenario passed
+  1  the target failed a scenario
+  2  bad usage, unreadable or malformed input, a mistake in a scenario (an undefined step, a
+     scenario error), or a subscription key the target refuses
+  3  the harness broke, or the run was interrupted (results are incomplete)
+  4  reserved: the target could not be exercised
+  5  a report could not be written (a FORMAT:FILE, or the console)
+When several apply, the first of 3, 5, 2, 1 wins.`,
 		Example: `  vaultcheck run
   vaultcheck run --tags '@smoke and not @slow' --concurrency 2
   vaultcheck run features/sharing.feature:17 --format pretty
@@ -104,7 +118,9 @@ broke or the run was interrupted.`,
 				return nil
 			case err == nil:
 				return silentExit(code)
-			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness):
+			case errors.Is(err, harness.ErrSubscriptionKey):
+				return &exitError{code: code, err: fmt.Errorf("run: %w\n  hint: give the target's key with --subscription-key or $%s", err, subscriptionKeyEnv)}
+			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness) || errors.Is(err, harness.ErrReport):
 				return &exitError{code: code, err: err}
 			}
 			return &exitError{code: code, err: fmt.Errorf("run: %w", err)}

@@ -161,3 +161,41 @@ func TestRunCmdInterruptible(t *testing.T) {
 		t.Fatalf("err=%v, want exit %d", err, exitHarness)
 	}
 }
+
+// TestRunCmdSafeEdges checks run's answers at its edges: reports that
+// cannot be written exit 5, credentials in a target URL are refused without
+// being echoed, the help documents every exit code.
+func TestRunCmdSafeEdges(t *testing.T) {
+	withTrivialSteps(t)
+	pass := filepath.Join(runTestdata, "pass")
+	if _, err := os.Stat("/dev/full"); err == nil {
+		code, _, stderr := runMain(t, "run", "--format", "progress,junit:/dev/full", pass)
+		if code != exitReport || !strings.Contains(stderr, "cannot write report /dev/full: no space left on device") {
+			t.Errorf("junit to /dev/full: exit %d, want %d and the write error\n%s", code, exitReport, stderr)
+		}
+	}
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, "run", "--format", "cucumber:"+filepath.Join(blocked, "c.json"), pass)
+	if code != exitReport || !strings.Contains(stderr, "cannot write report") {
+		t.Errorf("report under a file: exit %d, want %d\n%s", code, exitReport, stderr)
+	}
+
+	code, stdout, stderr := runMain(t, "run", "--target", "http://admin:hunter2@127.0.0.1:1", pass)
+	if code != exitUsage || !strings.Contains(stderr, "credentials in the URL are not allowed") {
+		t.Errorf("credentials in --target: exit %d, want 2\n%s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "hunter2") || strings.Contains(stdout+stderr, "admin") {
+		t.Errorf("the credentials are echoed:\n%s", stderr)
+	}
+
+	_, help, _ := runMain(t, "run", "--help")
+	for _, line := range []string{"0  every scenario passed", "1  the target failed", "2  bad usage", "3  the harness broke",
+		"4  reserved", "5  a report could not be written"} {
+		if !strings.Contains(help, line) {
+			t.Errorf("run --help lacks the exit code line %q", line)
+		}
+	}
+}

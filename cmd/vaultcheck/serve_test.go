@@ -100,12 +100,28 @@ func TestServeAndRunByURL(t *testing.T) {
 }
 
 // TestServeRequiresSubscriptionKey checks that a configured key is enforced:
-// a run without it is refused by the target (a failed run, not a pass).
+// a run with a wrong key or none stops before any scenario with a
+// configuration error (exit 2) and a hint, never echoing a key; with the
+// right key the @smoke scenarios pass by URL (the race run's smaller form
+// of TestServeAndRunByURL).
 func TestServeRequiresSubscriptionKey(t *testing.T) {
 	base, _ := startServe(t, "--subscription-key", "the-right-key")
-	code, out, _ := runMain(t, "run", "--target", base, "--keys", "fast", "--subscription-key", "a-wrong-key", "--tags", "@smoke")
-	if code != exitFailed || !strings.Contains(out, "subscription_key_invalid") {
-		t.Fatalf("run with a wrong subscription key: exit %d, want 1 with the Vault's subscription_key_invalid\n%s", code, out)
+	for _, key := range []string{"a-wrong-key", ""} {
+		code, out, errOut := runMain(t, "run", "--target", base, "--keys", "fast", "--subscription-key", key, "--tags", "@smoke")
+		if code != exitUsage || !strings.Contains(errOut, "subscription key refused") || !strings.Contains(errOut, "--subscription-key or $"+subscriptionKeyEnv) {
+			t.Fatalf("run with subscription key %q: exit %d, want 2 with a hint\n%s%s", key, code, out, errOut)
+		}
+		if strings.Contains(out+errOut, "the-right-key") || (key != "" && strings.Contains(out+errOut, key)) {
+			t.Fatalf("a subscription key is echoed:\n%s%s", out, errOut)
+		}
+		if strings.Contains(out, "scenarios (") {
+			t.Fatalf("scenarios ran with a refused key:\n%s", out)
+		}
+	}
+	code, out, errOut := runMain(t, "run", "--target", base, "--keys", "fast", "--subscription-key", "the-right-key", "--tags", "@smoke")
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(out)
+	if code != exitOK || m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Fatalf("run with the right key: exit %d, want 0 and the @smoke scenarios passed\n%s%s", code, out, errOut)
 	}
 }
 

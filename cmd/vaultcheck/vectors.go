@@ -93,11 +93,11 @@ seconds.`,
 			}
 			if dir := filepath.Dir(out); dir != "." {
 				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return &exitError{code: exitUsage, err: err}
+					return &exitError{code: exitReport, err: fmt.Errorf("generate: cannot write %s: %w", out, err)}
 				}
 			}
 			if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return &exitError{code: exitReport, err: fmt.Errorf("generate: cannot write %s: %w", out, err)}
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)
 			return nil

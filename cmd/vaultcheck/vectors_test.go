@@ -8,10 +8,11 @@ import (
 	"testing"
 )
 
-var sharedVectors = filepath.Join("..", "..", "..", "shared", "vectors")
+// meecoVectors holds the vector files made with Meeco's libraries.
+var meecoVectors = filepath.Join("..", "..", "testdata", "vectors")
 
 func TestVectorsVerifySharedFiles(t *testing.T) {
-	files := []string{filepath.Join(sharedVectors, "meeco-crypto.json"), filepath.Join(sharedVectors, "cryppo-compat.json")}
+	files := []string{filepath.Join(meecoVectors, "meeco-crypto.json"), filepath.Join(meecoVectors, "cryppo-compat.json")}
 	code, out, _ := runMain(t, append([]string{"vectors", "verify"}, files...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0", code)
@@ -27,7 +28,7 @@ func TestVectorsVerifySharedFiles(t *testing.T) {
 }
 
 func TestVectorsVerifyReportsFailures(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedVectors, "meeco-crypto.json"))
+	data, err := os.ReadFile(filepath.Join(meecoVectors, "meeco-crypto.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
-// The vector files live in the shared folder beside the repository
-// (/work/shared/vectors for /work/main); tests fail, not skip, without them.
+// The vector files live in the repository's testdata/vectors; tests fail,
+// not skip, without them.
 func loadVectors(t testing.TB, name string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(testvectors.Path(t, name))

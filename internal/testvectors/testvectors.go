@@ -1,6 +1,6 @@
-// Package testvectors finds the crypto vector files made with Meeco's own
-// libraries for tests: they live in ../shared/vectors beside the repository
-// and are never copied into it.
+// Package testvectors finds, for tests, the crypto vector files made with
+// Meeco's own libraries: byte-for-byte copies kept in the repository's
+// testdata/vectors, so that a clone passes its tests with nothing beside it.
 package testvectors
 
 import (
@@ -10,9 +10,20 @@ import (
 )
 
 // Path returns the path of the named vector file (for example
-// "meeco-crypto.json"), found from the module root above the test's working
-// directory. A missing file fails the test: vectors are never optional.
+// "meeco-crypto.json") in testdata/vectors of the module the test runs in,
+// found from the test's working directory upwards. A missing file fails
+// the test: vectors are never optional.
 func Path(tb testing.TB, name string) string {
+	tb.Helper()
+	p := filepath.Join(Dir(tb), name)
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("vector file %s is missing from testdata/vectors: %v", name, err)
+	}
+	return p
+}
+
+// Dir returns the repository's testdata/vectors folder.
+func Dir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -20,7 +31,7 @@ func Path(tb testing.TB, name string) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return filepath.Join(dir, "testdata", "vectors")
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -28,9 +39,4 @@ func Path(tb testing.TB, name string) string {
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, "..", "shared", "vectors", name)
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("vector file %s is missing (the repository expects ../shared/vectors beside it): %v", name, err)
-	}
-	return p
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/testvectors"
 )
 
-// sharedVectors is where Meeco-made vectors live: ../shared beside the repo.
+// sharedVectors is the path of a vector file made with Meeco's libraries
+// (the repository's testdata/vectors).
 func sharedVectors(t *testing.T, name string) string {
 	t.Helper()
 	return testvectors.Path(t, name)

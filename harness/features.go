@@ -73,9 +73,6 @@ type featureSet struct {
 	order    []string           // uris in run order, for stable messages
 }
 
-// maxListed bounds the problems an error lists.
-const maxListed = 20
-
 // loadFeatures loads the files opts names (or the embedded suite) with the
 // suite loader, and, when the run uses the step library, checks every step
 // against its table, so that a broken file or an undefined step is a usage

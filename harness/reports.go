@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -188,4 +189,14 @@ func checkReportPath(s formatSpec) error {
 		return fmt.Errorf("%w %s: %v", ErrReport, s.path, unwrapPathError(err))
 	}
 	return f.Close()
+}
+
+// unwrapPathError drops the operation and path of an *fs.PathError, which
+// the report messages already name.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

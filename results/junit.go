@@ -53,8 +53,11 @@ func WriteJUnit(w io.Writer, doc *Document) error {
 		case Error:
 			tc.Error = &junitProblem{Message: FirstProblem(&sc), Type: string(sc.ErrorKind) + " error", Text: problemDetail(&sc)}
 			s.Errors++
-		case Skipped, Disabled:
-			tc.Skipped = &junitProblem{Message: string(sc.Status) + ": " + sc.Reason}
+		case Skipped:
+			tc.Skipped = &junitProblem{Message: sc.Reason}
+			s.Skipped++
+		case Disabled:
+			tc.Skipped = &junitProblem{Message: "disabled: " + sc.Reason}
 			s.Skipped++
 		}
 		s.Tests++

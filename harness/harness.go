@@ -305,7 +305,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 // outputs are where a run's formats write.
 type outputs struct {
 	makers  []func(suite string) godog.Formatter
-	docs    []docOutput // reports made from the results
+	docs    []docOutput   // reports made from the results
 	console io.Writer     // what console formats write to
 	source  *sourceWriter // nil when nothing needs rewriting
 	consRW  *reportWriter // the console, keeping its write errors

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // SchemaJSON is the JSON Schema of results.json (schema/results-v1.schema.json).
@@ -81,10 +83,11 @@ func Validate(raw []byte) error {
 // "at /scenarios/3/status: ...", at most ten.
 func schemaError(ve *jsonschema.ValidationError) error {
 	var lines []string
+	printer := message.NewPrinter(language.English)
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			lines = append(lines, fmt.Sprintf("at /%s: %s", strings.Join(e.InstanceLocation, "/"), e.ErrorKind.LocalizedString(nil)))
+			lines = append(lines, fmt.Sprintf("at /%s: %s", strings.Join(e.InstanceLocation, "/"), e.ErrorKind.LocalizedString(printer)))
 			return
 		}
 		for _, c := range e.Causes {

@@ -67,8 +67,9 @@ func WriteMessages(w io.Writer, doc *Document) error {
 		if err := emit(&messages.Envelope{Source: &messages.Source{Uri: f.URI, Data: f.Gherkin, MediaType: messages.SourceMediaType_TEXT_X_CUCUMBER_GHERKIN_PLAIN}}); err != nil {
 			return err
 		}
+		seen := map[*messages.Location]bool{} // pickles share Locations with the document
 		if f.Compiled {
-			relocate(pf.doc, f)
+			relocate(pf.doc, f, seen)
 		}
 		if err := emit(&messages.Envelope{GherkinDocument: pf.doc}); err != nil {
 			return err
@@ -79,7 +80,7 @@ func WriteMessages(w io.Writer, doc *Document) error {
 				continue
 			}
 			if f.Compiled {
-				relocate(p, f)
+				relocate(p, f, seen)
 			}
 			if err := emit(&messages.Envelope{Pickle: p}); err != nil {
 				return err
@@ -239,8 +240,8 @@ var locationType = reflect.TypeFor[*messages.Location]()
 // relocate points every Location in v (a Gherkin document or pickle of a
 // compiled feature) at the line of the source file it comes from. A line
 // that comes from none takes the line of the nearest mapped line above it,
-// or 1.
-func relocate(v any, f *Feature) {
+// or 1. Each Location is mapped once: seen holds those already mapped.
+func relocate(v any, f *Feature, seen map[*messages.Location]bool) {
 	var walk func(r reflect.Value)
 	walk = func(r reflect.Value) {
 		switch r.Kind() {
@@ -250,6 +251,10 @@ func relocate(v any, f *Feature) {
 			}
 			if r.Type() == locationType {
 				loc := r.Interface().(*messages.Location)
+				if seen[loc] {
+					return
+				}
+				seen[loc] = true
 				loc.Line = int64(mapLine(f, int(loc.Line)))
 				loc.Column = 0
 				return

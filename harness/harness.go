@@ -294,7 +294,7 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	c := countResults(scenarios, len(p.selected))
 	exit, _ := p.result(ctx, status, rec, c, nil)
 	doc := p.document(rec, runInfo{started: started, finished: finished, interrupted: ctx.Err() != nil, exitCode: exit,
-		tags: opts.Tags, failFast: opts.FailFast, phrases: opts.Initializer == nil})
+		tags: opts.Tags, failFast: opts.FailFast})
 	reportErr := out.finish(summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}, doc)
 	if opts.FailFast && c.notRun() > 0 && ctx.Err() == nil {
 		fmt.Fprintf(p.log, "vaultcheck: fail-fast: stopped after a scenario that did not pass; %s never ran\n", plural(c.notRun(), "scenario"))

@@ -22,7 +22,6 @@ type runInfo struct {
 	exitCode          int
 	tags              string
 	failFast          bool
-	phrases           bool // the steps are the step library's: name their phrases
 }
 
 // document builds the results of the run: every scenario of its features
@@ -70,7 +69,7 @@ func (p *plan) document(rec *recorder, info runInfo) *results.Document {
 		if p.inShard != nil && !p.inShard[id] {
 			continue
 		}
-		sc := scenarioOf(sp, info.phrases)
+		sc := scenarioOf(sp)
 		res, ran := byStable[id]
 		switch {
 		case !selected[id]:
@@ -162,8 +161,10 @@ func astLines(doc *messages.GherkinDocument) map[string]int64 {
 }
 
 // scenarioOf describes a scenario as written, every step skipped: what
-// the recorder saw is filled in by fillScenario.
-func scenarioOf(sp *selectedPickle, phrases bool) results.Scenario {
+// the recorder saw is filled in by fillScenario. A step that matches one
+// phrase of the step table is named by its ID (a run with steps of its
+// own may match none).
+func scenarioOf(sp *selectedPickle) results.Scenario {
 	pf, p := sp.feature, sp.pickle
 	keywords := astKeywords(pf.doc)
 	sc := results.Scenario{
@@ -194,10 +195,8 @@ func scenarioOf(sp *selectedPickle, phrases bool) results.Scenario {
 				st.DocString = &results.DocString{MediaType: d.MediaType, Content: d.Content}
 			}
 		}
-		if phrases {
-			if defs := steps.Matching(ps.Text); len(defs) == 1 {
-				st.Phrase = defs[0].ID
-			}
+		if defs := steps.Matching(ps.Text); len(defs) == 1 {
+			st.Phrase = defs[0].ID
 		}
 		sc.Steps = append(sc.Steps, st)
 	}

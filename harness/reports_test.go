@@ -46,6 +46,12 @@ type realRun struct {
 	echoed     bool
 }
 
+// reportFormats are the formats the shared run writes, into reportFiles.
+var (
+	reportFormats = []string{"json", "html", "message", "junit", "cucumber"}
+	reportFiles   = map[string]string{"json": "results.json", "html": "report.html", "message": "run.ndjson", "junit": "junit.xml", "cucumber": "cucumber.json"}
+)
+
 var (
 	realOnce sync.Once
 	realRes  *realRun
@@ -120,10 +126,9 @@ func doRealRun(t *testing.T) *realRun {
 			})
 		}
 	}
-	formats := []string{"json", "html", "message", "junit", "cucumber"}
 	list := "progress"
-	for _, f := range formats {
-		list += "," + f + ":" + filepath.Join(dir, f)
+	for _, f := range reportFormats {
+		list += "," + f + ":" + filepath.Join(dir, reportFiles[f])
 	}
 	var out, log bytes.Buffer
 	r.code, r.err = Run(context.Background(), Options{
@@ -132,8 +137,8 @@ func doRealRun(t *testing.T) *realRun {
 		Output: &out, Log: &log,
 	})
 	r.console = out.String() + log.String()
-	for _, f := range formats {
-		b, err := os.ReadFile(filepath.Join(dir, f))
+	for _, f := range reportFormats {
+		b, err := os.ReadFile(filepath.Join(dir, reportFiles[f]))
 		if err != nil {
 			t.Errorf("report %s: %v", f, err)
 			return r

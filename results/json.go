@@ -110,6 +110,9 @@ func jsonError(raw []byte, err error) error {
 		line := 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
 		return fmt.Errorf("line %d: not JSON: %v", line, se)
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF") {
+		return fmt.Errorf("line %d: not JSON: it ends before its last value does", 1+bytes.Count(raw, []byte("\n")))
+	}
 	return fmt.Errorf("not JSON: %v", err)
 }
 

@@ -39,7 +39,7 @@ import (
 )
 
 // Exit codes of Run, shared with the vaultcheck command. When several
-// apply, the run exits with the first of 3, 5, 2, 1 that does.
+// apply, the run exits with the first of 3, 5, 2, 4, 1 that does.
 const (
 	ExitPassed  = 0 // every selected scenario passed
 	ExitFailed  = 1 // the target failed a scenario

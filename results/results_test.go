@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -502,6 +503,48 @@ func TestHTMLEscapes(t *testing.T) {
 
 func BenchmarkRender(b *testing.B) {
 	doc := sampleDoc(b)
+	for _, name := range FormatNames() {
+		b.Run(name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := Formats[name](&buf, doc); err != nil {
+					b.Fatal(err)
+				}
+				n = buf.Len()
+			}
+			b.ReportMetric(float64(n), "bytes")
+		})
+	}
+}
+
+// BenchmarkRenderResultsFile renders the results.json named by
+// $VAULTCHECK_RESULTS (a full run's, say) in every format: the write
+// times and sizes of a real run's reports.
+//
+//	vaultcheck run --format json:out/results.json
+//	VAULTCHECK_RESULTS=$PWD/out/results.json go test ./results -run '^$' -bench RenderResultsFile
+func BenchmarkRenderResultsFile(b *testing.B) {
+	path := os.Getenv("VAULTCHECK_RESULTS")
+	if path == "" {
+		b.Skip("set VAULTCHECK_RESULTS to a results.json")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := Parse(raw, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Parse(raw, path); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(raw)), "bytes")
+	})
 	for _, name := range FormatNames() {
 		b.Run(name, func(b *testing.B) {
 			var n int

@@ -53,18 +53,23 @@ error or interrupted, 4 the target could not be exercised), or 5 when a report c
 func newReportMergeCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "merge SHARD.json...",
+		Use:   "merge SHARD.json|FOLDER...",
 		Short: "Merge the results of the shards of one run into the results of the whole run",
 		Long: `merge joins the results.json of every shard of one run (vaultcheck run --shard I/N) into the
 results the run would have written unsharded, and renders them like report. It refuses shards of
 different suites, vaultcheck builds or partitions, a shard missing or given twice, and scenarios
-that do not add up to the run's. The merged results record each shard's index, times and exit code.`,
+that do not add up to the run's. The merged results record each shard's index, times and exit code.
+A FOLDER stands for every *.json file directly in it (a Kubernetes Job's shared volume, say).`,
 		Example: `  vaultcheck report merge out/shard-1.json out/shard-2.json out/shard-3.json \
       --format json:out/results.json,junit:out/junit.xml,html:out/report.html`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := expandFolders(args)
+			if err != nil {
+				return err
+			}
 			var docs []*results.Document
-			for _, a := range args {
+			for _, a := range files {
 				doc, err := readResults(a)
 				if err != nil {
 					return err
@@ -80,6 +85,28 @@ that do not add up to the run's. The merged results record each shard's index, t
 	}
 	cmd.Flags().StringVar(&format, "format", "summary", "reports, comma-separated, FORMAT[:FILE]: "+strings.Join(results.FormatNames(), ", "))
 	return cmd
+}
+
+// expandFolders replaces each folder of args by the *.json files directly
+// in it, in name order.
+func expandFolders(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			out = append(out, a) // readResults reports what is wrong with it
+			continue
+		}
+		found, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, usageErrorf("%s: %v", a, err)
+		}
+		if len(found) == 0 {
+			return nil, usageErrorf("%s: no *.json results in the folder", a)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 // readResults reads and checks one results file.

@@ -11,9 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vaultcheck/vaultcheck/results"
 )
@@ -207,6 +210,16 @@ func TestShardsAsProcessesMergeToOneRun(t *testing.T) {
 	if len(bm.Scenarios) != len(whole.Scenarios) || bm.Totals.Scenarios[results.Disabled] == 0 {
 		t.Fatalf("balanced merge: %d scenarios %v", len(bm.Scenarios), bm.Totals.Scenarios)
 	}
+	// A folder stands for its *.json files.
+	shardDir := at("shards")
+	os.Mkdir(shardDir, 0o755)
+	for i := 1; i <= 3; i++ {
+		raw, _ := os.ReadFile(at(fmt.Sprintf("shard-%d.json", i)))
+		os.WriteFile(filepath.Join(shardDir, fmt.Sprintf("pod-%d.json", i)), raw, 0o644)
+	}
+	if code, out := vc(t, bin, "report", "merge", shardDir, "--format", "json:"+at("fromdir.json")); code != 0 || comparable(readDoc(t, at("fromdir.json"))) != comparable(whole) {
+		t.Fatalf("merging a folder exited %d: %s", code, out)
+	}
 	// A shard missing is refused.
 	if code, out := vc(t, bin, "report", "merge", at("shard-1.json"), at("shard-2.json")); code != 2 || !strings.Contains(out, "shard 3/3 missing") {
 		t.Fatalf("merging 2 of 3 shards exited %d: %s", code, out)
@@ -258,5 +271,84 @@ func TestReportExitCodes(t *testing.T) {
 	var m map[string]any
 	if json.Unmarshal(stdout.Bytes(), &m) != nil || !regexp.MustCompile(`^sha256:`).MatchString(m["run"].(map[string]any)["suite_digest"].(string)) {
 		t.Fatal("report json lost the run")
+	}
+}
+
+func TestShardFromIndex(t *testing.T) {
+	if got, err := shardFromIndex(3, "0"); err != nil || got != "1/3" {
+		t.Fatalf("index 0 of 3: %q %v", got, err)
+	}
+	if got, err := shardFromIndex(3, "2"); err != nil || got != "3/3" {
+		t.Fatalf("index 2 of 3: %q %v", got, err)
+	}
+	for _, bad := range []string{"", "3", "-1", "x"} {
+		if _, err := shardFromIndex(3, bad); err == nil || !strings.Contains(err.Error(), jobIndexEnv) {
+			t.Errorf("index %q: %v, want an error naming $%s", bad, err, jobIndexEnv)
+		}
+	}
+}
+
+// TestDeployRunExamples keeps deploy/run's examples true: the Indexed Job
+// runs as many shards as it has completions, with flags run accepts; the
+// merge Job's flags are report merge's; the Actions matrix has a shard per
+// SHARDS.
+func TestDeployRunExamples(t *testing.T) {
+	dir := filepath.Join("..", "..", "deploy", "run")
+	read := func(name string, v any) {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	type job struct {
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Template       struct {
+				Spec struct {
+					Containers []struct {
+						Args []string `yaml:"args"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	var shards, merge job
+	read("indexed-job.yaml", &shards)
+	read("merge-job.yaml", &merge)
+	args := shards.Spec.Template.Spec.Containers[0].Args
+	if shards.Spec.CompletionMode != "Indexed" || args[0] != "run" || !slices.Contains(args, fmt.Sprintf("--shards=%d", shards.Spec.Completions)) {
+		t.Fatalf("indexed job: mode %q, %d completions, args %q", shards.Spec.CompletionMode, shards.Spec.Completions, args)
+	}
+	run := newRunCmd()
+	if err := run.ParseFlags(args[1:]); err != nil {
+		t.Fatalf("run does not take the job's args %q: %v", args, err)
+	}
+	margs := merge.Spec.Template.Spec.Containers[0].Args
+	report := newReportMergeCmd()
+	if margs[0] != "report" || margs[1] != "merge" || report.ParseFlags(margs[2:]) != nil {
+		t.Fatalf("merge job args %q", margs)
+	}
+	f := report.Flags().Lookup("format").Value.String()
+	if _, err := parseReportFormats(f); err != nil {
+		t.Fatalf("merge job formats: %v", err)
+	}
+
+	var wf struct {
+		Env  map[string]any `yaml:"env"`
+		Jobs map[string]struct {
+			Strategy struct {
+				Matrix struct {
+					Shard []int `yaml:"shard"`
+				} `yaml:"matrix"`
+			} `yaml:"strategy"`
+		} `yaml:"jobs"`
+	}
+	read("github-actions.yml", &wf)
+	if n := wf.Env["SHARDS"]; n != len(wf.Jobs["shard"].Strategy.Matrix.Shard) {
+		t.Fatalf("actions: SHARDS %v, matrix %v", n, wf.Jobs["shard"].Strategy.Matrix.Shard)
 	}
 }

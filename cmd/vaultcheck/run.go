@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/cucumber/godog"
@@ -32,6 +33,7 @@ func newRunCmd() *cobra.Command {
 		vars       []string
 		durations  string
 		noProgress bool
+		shards     int
 	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH[:LINE]...]",
@@ -62,7 +64,8 @@ any of them again from a results.json.
 
 --shard I/N runs one of N parts of the suite, partitioned by stable scenario id (round-robin, or
 balanced by duration with --durations RESULTS.json); vaultcheck report merge joins the parts'
-results.json into the results of the whole run.
+results.json into the results of the whole run. --shards N takes I from $JOB_COMPLETION_INDEX
+(0-based), for a Kubernetes Indexed Job.
 
 --tags takes a cucumber tag expression ("@smoke and not @slow", with and, or, not and parentheses)
 or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenario are an error.
@@ -116,6 +119,14 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 			if noProgress {
 				o.Progress = harness.ProgressPlain
 			}
+			if shards > 0 {
+				if o.Shard != "" {
+					return usageErrorf("run: give --shard I/N or --shards N, not both")
+				}
+				if o.Shard, err = shardFromIndex(shards, os.Getenv(jobIndexEnv)); err != nil {
+					return err
+				}
+			}
 			if durations != "" {
 				if o.Durations, err = readResults(durations); err != nil {
 					return err
@@ -162,8 +173,26 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 	f.BoolVar(&o.FailFast, "fail-fast", false, "stop at the first failing scenario (runs one scenario at a time)")
 	f.StringArrayVar(&vars, "var", nil, "set an HCL scenario variable, NAME=VALUE (repeatable)")
 	f.StringVar(&o.Shard, "shard", "", "run shard I of N (I/N): the scenarios partitioned by their stable ids; merge the results with report merge")
+	f.IntVar(&shards, "shards", 0, "run shard $"+jobIndexEnv+" (0-based, as a Kubernetes Indexed Job sets it) of N")
 	f.StringVar(&durations, "durations", "", "with --shard: balance the shards by the durations in this results.json of an earlier run")
 	f.BoolVar(&noProgress, "no-progress", false, "show the progress format as rows of step characters, never as a progress bar")
 	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
 	return cmd
+}
+
+// jobIndexEnv is the variable a Kubernetes Indexed Job sets to the
+// 0-based index of each of its pods.
+const jobIndexEnv = "JOB_COMPLETION_INDEX"
+
+// shardFromIndex turns --shards N and a 0-based job index into I/N, so that
+// an Indexed Job can run shards from an image without a shell.
+func shardFromIndex(n int, index string) (string, error) {
+	if index == "" {
+		return "", usageErrorf("run: --shards %d takes the shard from $%s, which is not set (use --shard I/N outside an Indexed Job)", n, jobIndexEnv)
+	}
+	i, err := strconv.Atoi(index)
+	if err != nil || i < 0 || i >= n {
+		return "", usageErrorf("run: $%s is %q, want 0 to %d for --shards %d", jobIndexEnv, index, n-1, n)
+	}
+	return fmt.Sprintf("%d/%d", i+1, n), nil
 }

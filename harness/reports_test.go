@@ -525,3 +525,22 @@ func TestProgressBar(t *testing.T) {
 		t.Fatalf("plain progress:\n%q", plain.String())
 	}
 }
+
+// TestShardConsoleShowsOnlyItsScenarios checks that the console formats
+// of a shard say nothing of the other shards' scenarios.
+func TestShardConsoleShowsOnlyItsScenarios(t *testing.T) {
+	for _, format := range []string{"pretty", "progress"} {
+		var out bytes.Buffer
+		code, err, p, _ := run(t, Options{Paths: []string{td("pass")}, Format: format, Shard: "1/2", Output: &out, Concurrency: 1})
+		if code != ExitPassed {
+			t.Fatalf("%s: code %d err %v", format, code, err)
+		}
+		s := out.String()
+		if strings.Contains(s, "not run") || strings.Contains(s, "another shard") || strings.Contains(s, "-") && format == "progress" {
+			t.Errorf("%s shows the other shard's scenarios:\n%s", format, s)
+		}
+		if !strings.Contains(s, "2 scenarios (2 passed)") || len(p.sumsRun()) != 2 {
+			t.Errorf("%s: want this shard's 2 scenarios, ran %q:\n%s", format, p.sumsRun(), s)
+		}
+	}
+}

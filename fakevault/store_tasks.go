@@ -27,7 +27,8 @@ func (s *Store) queueTask(uid string, wt meeco.ClientTaskWorkType, target string
 
 // TaskFilter holds the query of GET /client_task_queue. States empty means
 // todo, the SDK's default. ChangeState moves the returned tasks to
-// in_progress, as the SDK's change_state=true asks.
+// in_progress, as the SDK's change_state=true asks; the answer still shows
+// them in the state they were listed in.
 type TaskFilter struct {
 	States      []string
 	WorkType    string
@@ -63,10 +64,13 @@ func (s *Store) ListTasks(uid string, f TaskFilter, p Page) (*meeco.ClientTasksR
 	now := s.clock()
 	out := &meeco.ClientTasksResponse{ClientTasks: []meeco.ClientTask{}, Meta: meta, NextPageAfter: next}
 	for _, t := range page {
+		// The answer shows each task as it was found: Meeco's SDK
+		// (client-task-queue:run-batch) lists with change_state=true and
+		// then refuses to execute any task it sees in_progress.
+		out.ClientTasks = append(out.ClientTasks, taskView(t))
 		if f.ChangeState && t.state != meeco.TaskInProgress {
 			t.state, t.transitionAt = meeco.TaskInProgress, now
 		}
-		out.ClientTasks = append(out.ClientTasks, taskView(t))
 	}
 	return out, nil
 }

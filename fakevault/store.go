@@ -37,7 +37,7 @@ type Store struct {
 	// Keystore.
 	ksUsers    map[string]*ksUser
 	ksByName   map[string]*ksUser
-	reserved   map[string]time.Time // usernames handed out by POST /srp/username
+	reserved   *reservations // usernames handed out by POST /srp/username
 	challenges map[string]*ksChallenge
 	ksSessions map[string]*session
 	admissions map[string]*admission
@@ -91,7 +91,7 @@ func NewStore(opts Options) *Store {
 	opts = opts.withDefaults()
 	s := &Store{
 		now: opts.Now, ttl: opts.TokenTTL,
-		ksUsers: map[string]*ksUser{}, ksByName: map[string]*ksUser{}, reserved: map[string]time.Time{},
+		ksUsers: map[string]*ksUser{}, ksByName: map[string]*ksUser{}, reserved: newReservations(),
 		challenges: map[string]*ksChallenge{}, ksSessions: map[string]*session{},
 		admissions: map[string]*admission{}, deks: map[string]*wrappedKey{},
 		keypairs: map[string]*keypair{}, ksKeypairs: map[string][]*keypair{},
@@ -435,11 +435,7 @@ func (s *Store) sweep() {
 			delete(s.admissions, k)
 		}
 	}
-	for k, v := range s.reserved {
-		if now.After(v) {
-			delete(s.reserved, k)
-		}
-	}
+	s.reserved.expire(now)
 }
 
 // addTo inserts v under two keys of a nested index.

@@ -20,11 +20,12 @@ const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwx
 
 // ReserveUsername answers POST /srp/username: a fresh 11-character base58
 // username (the shape the real Keystore hands out), unused and reserved for
-// an hour.
+// an hour (at most maxReservations at once, oldest dropped first).
 func (s *Store) ReserveUsername() (*meeco.SRPUsernameResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep()
+	s.reserved.expire(s.now())
 	for {
 		b := make([]byte, 11)
 		for i := range b {
@@ -38,11 +39,11 @@ func (s *Store) ReserveUsername() (*meeco.SRPUsernameResponse, error) {
 		if _, taken := s.ksByName[name]; taken {
 			continue
 		}
-		if _, taken := s.reserved[name]; taken {
+		if s.reserved.has(name) {
 			continue
 		}
 		exp := s.clock().Add(usernameTTL)
-		s.reserved[name] = exp
+		s.reserved.add(name, exp, maxReservations)
 		return &meeco.SRPUsernameResponse{Username: name, ExpiresAt: meeco.FormatTime(exp)}, nil
 	}
 }
@@ -85,7 +86,7 @@ func (s *Store) RegisterSRPUser(req meeco.SRPUserRequest) (*meeco.SRPUserRespons
 		createdAt: s.clock(), seq: s.nextSeq()}
 	s.ksUsers[u.id] = u
 	s.ksByName[u.username] = u
-	delete(s.reserved, u.username)
+	s.reserved.release(u.username)
 	return &meeco.SRPUserResponse{User: meeco.KeystoreUser{ID: u.id, Username: u.username}}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -506,8 +507,27 @@ func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
 // recipients' copies at once, since they are not encrypted; slot changes of
 // a shared item queue an update_item_shares client task for the owner, who
 // re-encrypts for each share with PUT /items/{id}/shares.
+//
+// Every attribute is checked and resolved to a slot before anything
+// changes (planItemUpdate), so that a bad one leaves the item as it was.
 func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.ItemResponse, error) {
-	in := req.Item
+	vals, err := checkItemUpdate(req.Item)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.planItemUpdate(uid, id, req.Item, vals)
+	if err != nil {
+		return nil, err
+	}
+	s.applyItemUpdate(uid, p, req.Item)
+	return s.itemResponse(uid, p.it), nil
+}
+
+// checkItemUpdate runs the checks that need no state and returns the value
+// fields of each slot attribute.
+func checkItemUpdate(in meeco.UpdateItemAttributes) ([]valueFields, error) {
 	if in.Label != nil {
 		if err := need("item.label", *in.Label); err != nil {
 			return nil, err
@@ -537,9 +557,27 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 		}
 		vals[i] = v
 	}
+	return vals, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// slotOp is one slot attribute of an update, resolved: the slot it changes
+// or destroys, or nil to create one.
+type slotOp struct {
+	sl      *slot
+	destroy bool
+	a       meeco.SlotAttributes
+	v       valueFields
+}
+
+// itemUpdatePlan is a PUT /items/{id} checked against the store.
+type itemUpdatePlan struct {
+	it  *item
+	ops []slotOp
+}
+
+// planItemUpdate resolves every slot attribute against the item. It
+// changes nothing.
+func (s *Store) planItemUpdate(uid, id string, in meeco.UpdateItemAttributes, vals []valueFields) (*itemUpdatePlan, error) {
 	it, err := s.heldItem(uid, id)
 	if err != nil {
 		return nil, err
@@ -550,36 +588,16 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 	if err := s.checkNodeAttrs(uid, in.ClassificationNodesAttributes); err != nil {
 		return nil, err
 	}
-	// Resolve every slot attribute before changing anything, so that a bad
-	// one leaves the item as it was.
-	type op struct {
-		sl      *slot // nil: create
-		destroy bool
-		a       meeco.SlotAttributes
-		v       valueFields
-	}
 	byName := map[string]*slot{}
 	for _, sid := range it.slotIDs {
 		byName[s.slots[sid].name] = s.slots[sid]
 	}
-	var ops []op
+	p := &itemUpdatePlan{it: it}
 	touched := map[string]bool{}
 	for i, a := range in.SlotsAttributes {
-		var sl *slot
-		if a.ID != nil {
-			sl = s.slots[*a.ID]
-			if sl == nil || sl.itemID != it.id {
-				return nil, errInvalid("slots_attributes[].id", "does not name a slot of this item")
-			}
-		} else {
-			key := slotKey(a)
-			if key == "" {
-				return nil, errMissing("slots_attributes[].id, name or label")
-			}
-			sl = byName[key]
-			if sl == nil && a.Destroy {
-				return nil, errInvalid("slots_attributes[]._destroy", "names no slot of this item")
-			}
+		sl, err := s.resolveSlotAttr(it, byName, a)
+		if err != nil {
+			return nil, err
 		}
 		k := "new:" + slotKey(a)
 		if sl != nil {
@@ -592,62 +610,42 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 		if sl != nil && a.Name != "" && a.Name != sl.name && byName[a.Name] != nil {
 			return nil, errInvalid("slots_attributes[].name", "is already the name of another slot")
 		}
-		ops = append(ops, op{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
+		p.ops = append(p.ops, slotOp{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
 	}
-	if n := len(it.slotIDs) + len(ops); n > maxSlotsPerItem {
+	if n := len(it.slotIDs) + len(p.ops); n > maxSlotsPerItem {
 		return nil, errInvalid("item.slots_attributes", fmt.Sprintf("an item may hold at most %d slots", maxSlotsPerItem))
 	}
+	return p, nil
+}
 
-	now := s.clock()
+// resolveSlotAttr finds the slot an attribute addresses: by id, else by
+// name (nil: a slot to create).
+func (s *Store) resolveSlotAttr(it *item, byName map[string]*slot, a meeco.SlotAttributes) (*slot, error) {
+	if a.ID != nil {
+		sl := s.slots[*a.ID]
+		if sl == nil || sl.itemID != it.id {
+			return nil, errInvalid("slots_attributes[].id", "does not name a slot of this item")
+		}
+		return sl, nil
+	}
+	key := slotKey(a)
+	if key == "" {
+		return nil, errMissing("slots_attributes[].id, name or label")
+	}
+	sl := byName[key]
+	if sl == nil && a.Destroy {
+		return nil, errInvalid("slots_attributes[]._destroy", "names no slot of this item")
+	}
+	return sl, nil
+}
+
+// applyItemUpdate makes a planned update.
+func (s *Store) applyItemUpdate(uid string, p *itemUpdatePlan, in meeco.UpdateItemAttributes) {
+	it, now := p.it, s.clock()
 	slotsChanged := false
-	for _, o := range ops {
-		switch {
-		case o.destroy:
-			s.destroySlot(it, o.sl)
+	for _, o := range p.ops {
+		if s.applySlotOp(uid, it, o, now) {
 			slotsChanged = true
-		case o.sl == nil:
-			typ := o.a.SlotTypeName
-			if typ == "" {
-				typ = meeco.SlotKeyValue
-			}
-			key := slotKey(o.a)
-			label := o.a.Label
-			if label == "" {
-				label = key
-			}
-			sl := &slot{id: newID(), itemID: it.id, own: true, name: key, label: label, slotType: typ, visible: true,
-				creator: "user", createdAt: now, updatedAt: now, ownerID: uid, ordinal: len(it.slotIDs) + 1,
-				description: copyPtr(o.a.Description), value: o.v.value, valueKey: o.v.key, valueHash: o.v.hash}
-			s.slots[sl.id] = sl
-			it.slotIDs = append(it.slotIDs, sl.id)
-			slotsChanged = true
-		default:
-			sl := o.sl
-			if o.a.Name != "" {
-				sl.name = o.a.Name
-			}
-			if o.a.Label != "" {
-				sl.label = o.a.Label
-			}
-			if o.a.Description != nil {
-				sl.description = copyPtr(o.a.Description)
-			}
-			if o.a.SlotTypeName != "" {
-				sl.slotType = o.a.SlotTypeName
-			}
-			if o.a.Required != nil {
-				sl.required = *o.a.Required
-			}
-			if o.a.EncryptedValue != nil {
-				// "" clears the value; the verification fields go with it
-				// unless the request sets them too.
-				sl.value, sl.valueKey, sl.valueHash = o.v.value, o.v.key, o.v.hash
-				slotsChanged = true
-			} else if o.v.key != nil || o.v.hash != nil {
-				sl.valueKey, sl.valueHash = o.v.key, o.v.hash
-				slotsChanged = true
-			}
-			sl.updatedAt = now
 		}
 	}
 	if in.Label != nil {
@@ -665,7 +663,60 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 	if slotsChanged && len(s.itemShares[it.id]) > 0 {
 		s.queueTask(uid, meeco.WorkUpdateItemShares, it.id)
 	}
-	return s.itemResponse(uid, it), nil
+}
+
+// applySlotOp destroys, creates or changes one slot and reports whether a
+// slot or a value changed (the shares then need re-keying).
+func (s *Store) applySlotOp(uid string, it *item, o slotOp, now time.Time) bool {
+	switch {
+	case o.destroy:
+		s.destroySlot(it, o.sl)
+		return true
+	case o.sl == nil:
+		typ := o.a.SlotTypeName
+		if typ == "" {
+			typ = meeco.SlotKeyValue
+		}
+		key := slotKey(o.a)
+		label := o.a.Label
+		if label == "" {
+			label = key
+		}
+		sl := &slot{id: newID(), itemID: it.id, own: true, name: key, label: label, slotType: typ, visible: true,
+			creator: "user", createdAt: now, updatedAt: now, ownerID: uid, ordinal: len(it.slotIDs) + 1,
+			description: copyPtr(o.a.Description), value: o.v.value, valueKey: o.v.key, valueHash: o.v.hash}
+		s.slots[sl.id] = sl
+		it.slotIDs = append(it.slotIDs, sl.id)
+		return true
+	}
+	sl, a := o.sl, o.a
+	if a.Name != "" {
+		sl.name = a.Name
+	}
+	if a.Label != "" {
+		sl.label = a.Label
+	}
+	if a.Description != nil {
+		sl.description = copyPtr(a.Description)
+	}
+	if a.SlotTypeName != "" {
+		sl.slotType = a.SlotTypeName
+	}
+	if a.Required != nil {
+		sl.required = *a.Required
+	}
+	sl.updatedAt = now
+	switch {
+	case a.EncryptedValue != nil:
+		// "" clears the value; the verification fields go with it unless
+		// the request sets them too.
+		sl.value, sl.valueKey, sl.valueHash = o.v.value, o.v.key, o.v.hash
+		return true
+	case o.v.key != nil || o.v.hash != nil:
+		sl.valueKey, sl.valueHash = o.v.key, o.v.hash
+		return true
+	}
+	return false
 }
 
 // propagatePlainFields copies an owner's unencrypted item fields to every

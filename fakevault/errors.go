@@ -43,25 +43,37 @@ import (
 // fake never sends it.
 
 // writeJSON writes v as the JSON body of a response.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		// Only a bug in a response type can get here.
-		writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"))
+		s.writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"), nil)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
+// contentTypeJSON is shared by every response: setting the header map
+// entry directly spares Header().Set its canonicalisation and allocation.
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
 // writeError writes err as a Meeco error body. An error that is not an
 // *meeco.APIError is a bug of the fake: it becomes internal_error with a
-// generic message, since its text was never vetted for the client.
-func writeError(w http.ResponseWriter, err error) {
+// generic message, since its text was never vetted for the client. c is
+// the call that failed, nil before routing.
+func (s *Server) writeError(w http.ResponseWriter, err error, c *call) {
 	var ae *meeco.APIError
 	if !errors.As(err, &ae) {
 		ae = meeco.NewError(meeco.InternalError, "internal error")
+	}
+	if s.faults.Has(FaultLoginFailure500) && ae.Kind == meeco.AuthenticationFailed {
+		ae = meeco.NewError(meeco.InternalError, "internal error")
+	}
+	if s.faults.Has(FaultErrorEchoesInput) && c != nil && len(c.body) > 0 && ae.Status < 500 {
+		ae = &meeco.APIError{Kind: ae.Kind, Status: ae.Status, Message: ae.Message + "; request: " + clip(string(c.body), 300)}
 	}
 	status := ae.Status
 	if status == 0 {
@@ -70,8 +82,13 @@ func writeError(w http.ResponseWriter, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="meeco"`)
 	}
-	body, _ := json.Marshal(ae.Body())
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	var body []byte
+	if s.faults.Has(FaultErrorShapeFlat) {
+		body, _ = json.Marshal(map[string]any{"error": ae.Kind, "message": ae.Message})
+	} else {
+		body, _ = json.Marshal(ae.Body())
+	}
+	w.Header()["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

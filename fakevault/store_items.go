@@ -39,7 +39,7 @@ func (s *Store) ListTemplates(uid string, f TemplateFilter, p Page) (*meeco.Item
 		}
 		recs = append(recs, t)
 	}
-	page, meta, next, err := paginate(recs, func(t *template) uint64 { return t.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(t *template) uint64 { return t.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +49,7 @@ func (s *Store) ListTemplates(uid string, f TemplateFilter, p Page) (*meeco.Item
 	seen := map[string]bool{}
 	for _, t := range page {
 		out.ItemTemplates = append(out.ItemTemplates, s.templateView(uid, t))
-		for i := range t.slots {
-			out.Slots = append(out.Slots, templateSlotView(t, i))
-		}
+		out.Slots = append(out.Slots, s.templateSlotViews(t)...)
 		for _, nid := range t.nodeIDs {
 			if !seen[nid] && s.nodes[nid] != nil {
 				seen[nid] = true
@@ -72,9 +70,7 @@ func (s *Store) GetTemplate(uid, id string) (*meeco.ItemTemplateResponse, error)
 	}
 	out := &meeco.ItemTemplateResponse{ItemTemplate: s.templateView(uid, t), Slots: []meeco.Slot{},
 		ClassificationNodes: []meeco.ClassificationNode{}, Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}}
-	for i := range t.slots {
-		out.Slots = append(out.Slots, templateSlotView(t, i))
-	}
+	out.Slots = append(out.Slots, s.templateSlotViews(t)...)
 	for _, nid := range t.nodeIDs {
 		if n := s.nodes[nid]; n != nil {
 			out.ClassificationNodes = append(out.ClassificationNodes, s.nodeView(n, uid))
@@ -106,7 +102,7 @@ func (s *Store) ListNodes(uid string, f NodeFilter, p Page) (*meeco.Classificati
 		}
 		recs = append(recs, n)
 	}
-	page, meta, next, err := paginate(recs, func(n *classNode) uint64 { return n.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(n *classNode) uint64 { return n.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +243,11 @@ type valueFields struct {
 // checkOwnValue checks the value fields of a slot attribute on an item the
 // caller owns: Cryppo strings for the value and verification key, hex for
 // the hash. An empty encrypted_value means "no value" (the SDK turns empty
-// plaintext into null).
-func checkOwnValue(prefix string, value, key, hash *string) (valueFields, error) {
+// plaintext into null). lax is FaultSlotValueUnchecked: any value passes.
+func checkOwnValue(prefix string, value, key, hash *string, lax bool) (valueFields, error) {
 	var f valueFields
 	if value != nil && *value != "" {
-		if err := checkAES(prefix+"encrypted_value", *value); err != nil {
+		if err := checkAES(prefix+"encrypted_value", *value); err != nil && !lax {
 			return f, err
 		}
 		f.value = copyPtr(value)
@@ -329,7 +325,8 @@ func (s *Store) CreateItem(uid string, req meeco.CreateItemRequest) (*meeco.Item
 		if byKey[key] != nil {
 			return nil, errInvalid("slots_attributes", "names a slot twice")
 		}
-		vals, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		vals, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash,
+			s.has(FaultSlotValueUnchecked))
 		if err != nil {
 			return nil, err
 		}
@@ -470,7 +467,7 @@ func (s *Store) ListItems(uid string, f ItemFilter, p Page) (*meeco.ItemsRespons
 			recs = append(recs, it)
 		}
 	}
-	page, meta, next, err := paginate(recs, func(it *item) uint64 { return it.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(it *item) uint64 { return it.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -493,6 +490,9 @@ func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	it, err := s.heldItem(uid, id)
+	if err != nil && s.has(FaultItemCrossUserRead) && s.items[id] != nil {
+		it, err = s.items[id], nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +511,7 @@ func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
 // Every attribute is checked and resolved to a slot before anything
 // changes (planItemUpdate), so that a bad one leaves the item as it was.
 func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.ItemResponse, error) {
-	vals, err := checkItemUpdate(req.Item)
+	vals, err := checkItemUpdate(req.Item, s.has(FaultSlotValueUnchecked))
 	if err != nil {
 		return nil, err
 	}
@@ -519,6 +519,11 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 	defer s.mu.Unlock()
 	p, err := s.planItemUpdate(uid, id, req.Item, vals)
 	if err != nil {
+		if p != nil && s.has(FaultItemUpdatePartial) {
+			for _, o := range p.ops {
+				s.applySlotOp(uid, p.it, o, s.clock())
+			}
+		}
 		return nil, err
 	}
 	s.applyItemUpdate(uid, p, req.Item)
@@ -527,7 +532,7 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 
 // checkItemUpdate runs the checks that need no state and returns the value
 // fields of each slot attribute.
-func checkItemUpdate(in meeco.UpdateItemAttributes) ([]valueFields, error) {
+func checkItemUpdate(in meeco.UpdateItemAttributes, lax bool) ([]valueFields, error) {
 	if in.Label != nil {
 		if err := need("item.label", *in.Label); err != nil {
 			return nil, err
@@ -551,7 +556,7 @@ func checkItemUpdate(in meeco.UpdateItemAttributes) ([]valueFields, error) {
 		if err := checkSlotAttr(a); err != nil {
 			return nil, err
 		}
-		v, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		v, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash, lax)
 		if err != nil {
 			return nil, err
 		}
@@ -576,13 +581,14 @@ type itemUpdatePlan struct {
 }
 
 // planItemUpdate resolves every slot attribute against the item. It
-// changes nothing.
+// changes nothing. On an error after the item was found, the plan so far
+// comes back too (only FaultItemUpdatePartial uses it).
 func (s *Store) planItemUpdate(uid, id string, in meeco.UpdateItemAttributes, vals []valueFields) (*itemUpdatePlan, error) {
 	it, err := s.heldItem(uid, id)
 	if err != nil {
 		return nil, err
 	}
-	if !it.own {
+	if !it.own && !s.has(FaultCopyEditable) {
 		return nil, errForbidden("a received item cannot be changed")
 	}
 	if err := s.checkNodeAttrs(uid, in.ClassificationNodesAttributes); err != nil {
@@ -597,18 +603,18 @@ func (s *Store) planItemUpdate(uid, id string, in meeco.UpdateItemAttributes, va
 	for i, a := range in.SlotsAttributes {
 		sl, err := s.resolveSlotAttr(it, byName, a)
 		if err != nil {
-			return nil, err
+			return p, err
 		}
 		k := "new:" + slotKey(a)
 		if sl != nil {
 			k = sl.id
 		}
 		if touched[k] {
-			return nil, errInvalid("slots_attributes", "names a slot twice")
+			return p, errInvalid("slots_attributes", "names a slot twice")
 		}
 		touched[k] = true
 		if sl != nil && a.Name != "" && a.Name != sl.name && byName[a.Name] != nil {
-			return nil, errInvalid("slots_attributes[].name", "is already the name of another slot")
+			return p, errInvalid("slots_attributes[].name", "is already the name of another slot")
 		}
 		p.ops = append(p.ops, slotOp{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
 	}
@@ -669,6 +675,8 @@ func (s *Store) applyItemUpdate(uid string, p *itemUpdatePlan, in meeco.UpdateIt
 // slot or a value changed (the shares then need re-keying).
 func (s *Store) applySlotOp(uid string, it *item, o slotOp, now time.Time) bool {
 	switch {
+	case o.destroy && s.has(FaultItemUpdateIgnoresDestroy), o.sl == nil && s.has(FaultItemUpdateDropsNewSlot):
+		return false
 	case o.destroy:
 		s.destroySlot(it, o.sl)
 		return true
@@ -707,6 +715,8 @@ func (s *Store) applySlotOp(uid string, it *item, o slotOp, now time.Time) bool 
 	}
 	sl.updatedAt = now
 	switch {
+	case a.EncryptedValue != nil && s.has(FaultItemUpdateValueIgnored):
+		return false
 	case a.EncryptedValue != nil:
 		// "" clears the value; the verification fields go with it unless
 		// the request sets them too.
@@ -765,8 +775,10 @@ func (s *Store) DeleteItem(uid, id string) error {
 		return err
 	}
 	if it.own {
-		for _, sh := range s.sharesOf(it.id, func(*share) bool { return true }) {
-			s.removeShare(sh)
+		if !s.has(FaultItemDeleteKeepsShares) {
+			for _, sh := range s.sharesOf(it.id, func(*share) bool { return true }) {
+				s.removeShare(sh)
+			}
 		}
 	} else {
 		// The shares that deliver this copy: the one holding it and those

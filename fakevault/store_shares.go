@@ -79,8 +79,9 @@ type checkedShare struct {
 }
 
 // checkSlotValue checks one slot value. owner tells whether the sender owns
-// the item: only the owner sends a verification hash.
-func checkSlotValue(v meeco.SlotValue, owner bool) error {
+// the item: only the owner sends a verification hash. f holds the faults
+// that loosen the hash rules.
+func checkSlotValue(v meeco.SlotValue, owner bool, f FaultSet) error {
 	if err := need("slot_values[].slot_id", v.SlotID); err != nil {
 		return err
 	}
@@ -103,9 +104,13 @@ func checkSlotValue(v meeco.SlotValue, owner bool) error {
 		return err
 	}
 	switch {
+	case owner && !hasHash && f.Has(FaultShareHashOptional):
+		return nil
 	case owner && !hasHash:
 		return errMissing("slot_values[].value_verification_hash")
 	case owner:
+		return checkHash("slot_values[].value_verification_hash", *v.ValueVerificationHash)
+	case hasHash && f.Has(FaultOnShareNonOwnerHash):
 		return checkHash("slot_values[].value_verification_hash", *v.ValueVerificationHash)
 	case hasHash:
 		return errInvalid("slot_values[].value_verification_hash", "must be null when the sender is not the item's owner")
@@ -213,6 +218,7 @@ type sharePlan struct {
 	senderSlots map[string]*slot // visible, by the sender's slot id
 	shares      []plannedShare
 	now         time.Time
+	faults      FaultSet
 }
 
 // plannedShare is one share of a plan: the checked request, the share an
@@ -245,7 +251,7 @@ func (s *Store) planShares(uid, itemID string, checked []*checkedShare) (*shareP
 	if err != nil {
 		return nil, err
 	}
-	p := &sharePlan{uid: uid, it: it, owner: uid, origID: it.id, now: s.clock()}
+	p := &sharePlan{uid: uid, it: it, owner: uid, origID: it.id, now: s.clock(), faults: s.f}
 	if !it.own {
 		if p.holder = s.shares[it.shareID]; p.holder == nil {
 			return nil, errNotFound("item")
@@ -295,8 +301,10 @@ func (s *Store) planShare(p *sharePlan, cs *checkedShare) (plannedShare, error) 
 	if ps.keypairID == "" {
 		// The SDK omits keypair_external_id when the connection has none;
 		// the Vault knows it from the connection.
-		c := s.connectionBetween(p.uid, in.RecipientID)
-		peer := s.conns[c.peerID]
+		var peer *connection
+		if c := s.connectionBetween(p.uid, in.RecipientID); c != nil {
+			peer = s.conns[c.peerID]
+		}
 		if peer == nil || peer.publicKey != in.PublicKey {
 			return ps, errMissing("keypair_external_id")
 		}
@@ -313,7 +321,9 @@ func (s *Store) checkRecipient(uid, owner, recipient string) error {
 		return errInvalid("recipient_id", "is the sender")
 	case recipient == owner:
 		return errInvalid("recipient_id", "already owns the item")
-	case s.users[recipient] == nil || s.connectionBetween(uid, recipient) == nil:
+	case s.users[recipient] == nil:
+		return errInvalid("recipient_id", "is not a user you are connected to")
+	case s.connectionBetween(uid, recipient) == nil && !s.has(FaultShareToStranger):
 		return errInvalid("recipient_id", "is not a user you are connected to")
 	}
 	return nil
@@ -336,7 +346,7 @@ func (p *sharePlan) checkSlots(cs *checkedShare) error {
 		if limited && sid != *in.SlotID {
 			return errInvalid("slot_values[].slot_id", "is not the shared slot")
 		}
-		if err := checkSlotValue(v, p.it.own); err != nil {
+		if err := checkSlotValue(v, p.it.own, p.faults); err != nil {
 			return err
 		}
 	}
@@ -387,8 +397,11 @@ func (s *Store) newShare(p *sharePlan, ps plannedShare) *share {
 		acceptance: ps.acceptance, terms: copyPtr(in.Terms), createdAt: p.now, expiresAt: ps.expiresAt, seq: s.nextSeq()}
 	if sl := p.sharedSlot(in); sl != nil {
 		sh.slotID = p.origSlotID(sl)
-		sh.grant = sh.slotID
+		if !s.has(FaultSlotShareShowsAllSlots) {
+			sh.grant = sh.slotID
+		}
 	}
+	s.damageNewShare(sh, in)
 	if ps.parent != nil {
 		sh.parentID = ps.parent.id
 		if sh.grant == "" {
@@ -410,7 +423,7 @@ func (s *Store) newShare(p *sharePlan, ps plannedShare) *share {
 		var vf valueFields
 		if v := ps.values[ss.id]; v.EncryptedValue != nil && *v.EncryptedValue != "" {
 			vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
-			if !p.it.own {
+			if !p.it.own && !(s.has(FaultOnShareNonOwnerHash) && vf.hash != nil) {
 				vf.hash = copyPtr(p.holder.vals[o].hash)
 			}
 		}
@@ -428,7 +441,7 @@ func (s *Store) newShare(p *sharePlan, ps plannedShare) *share {
 // does, the holding share's refusal is the error.
 func (s *Store) onShareParent(it *item, holder *share, slot string, visible []*slot) (*share, error) {
 	allows := func(p *share) bool {
-		if s.expired(p) || !p.acceptance.Readable() || !p.onsharing {
+		if s.expired(p) || !p.acceptance.Readable() || (!p.onsharing && !s.has(FaultOnShareUnpermitted)) {
 			return false
 		}
 		if slot != "" {
@@ -697,6 +710,9 @@ func (s *Store) removeShare(sh *share) {
 	c := s.copyOf(sh)
 	s.unindexShare(sh)
 	onShares := s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id })
+	if s.has(FaultShareDeleteKeepsOnShares) {
+		onShares = nil
+	}
 	if c == nil || len(s.recipientShares(c.userID, c.originalID)) == 0 {
 		for _, o := range onShares {
 			s.removeShare(o)
@@ -726,6 +742,10 @@ func (s *Store) DeleteShare(uid, id string) error {
 	sh := s.shares[id]
 	if sh == nil || (sh.senderID != uid && sh.ownerID != uid && sh.recipientID != uid) {
 		return errNotFound("share")
+	}
+	if s.has(FaultShareDeleteKeepsCopy) {
+		s.unindexShare(sh)
+		return nil
 	}
 	s.removeShare(sh)
 	return nil
@@ -785,7 +805,7 @@ func (s *Store) ReconfigureShares(uid string, req meeco.ReconfigureSharesRequest
 			sh.expiresAt = *exp[i]
 		}
 		if r.OnsharingPermitted != nil {
-			if sh.onsharing && !*r.OnsharingPermitted {
+			if sh.onsharing && !*r.OnsharingPermitted && !s.has(FaultOnShareRevokeKeeps) {
 				for _, o := range s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id }) {
 					s.removeShare(o)
 				}
@@ -809,7 +829,7 @@ func (s *Store) GetItemShares(uid, itemID string) (*meeco.ItemSharesResponse, er
 	}
 	var list []*share
 	if it.own {
-		list = s.sharesOf(it.id, func(*share) bool { return true })
+		list = s.sharesOf(it.id, func(o *share) bool { return o.senderID == uid || !s.has(FaultItemSharesOmitOnShares) })
 	} else {
 		list = s.sharesOf(it.originalID, func(o *share) bool { return o.senderID == uid && o.senderItemID == it.id })
 	}
@@ -880,7 +900,7 @@ func checkRekeyRequest(req meeco.UpdateItemSharesRequest) (map[string]string, er
 		if err := need("slot_values[].share_id", v.ShareID); err != nil {
 			return nil, err
 		}
-		if err := checkSlotValue(v, true); err != nil {
+		if err := checkSlotValue(v, true, FaultSet{}); err != nil {
 			return nil, err
 		}
 		k := key{v.ShareID, v.SlotID}
@@ -899,11 +919,15 @@ func (s *Store) checkRekeyTargets(uid, itemID string, req meeco.UpdateItemShares
 	if err != nil {
 		return nil, err
 	}
-	if !it.own {
+	origID := it.id
+	switch {
+	case !it.own && s.has(FaultRekeyByRecipient):
+		origID = it.originalID
+	case !it.own:
 		return nil, errForbidden("only the owner of an item re-keys its shares")
 	}
 	ofItem := func(id string) error {
-		if sh := s.shares[id]; sh == nil || sh.itemID != it.id {
+		if sh := s.shares[id]; sh == nil || sh.itemID != origID {
 			return errInvalid("share_id", "is not a share of this item")
 		}
 		return nil
@@ -917,7 +941,7 @@ func (s *Store) checkRekeyTargets(uid, itemID string, req meeco.UpdateItemShares
 		if err := ofItem(v.ShareID); err != nil {
 			return nil, err
 		}
-		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != it.id {
+		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != origID {
 			return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
 		}
 	}
@@ -931,7 +955,9 @@ func (s *Store) applyRekey(it *item, req meeco.UpdateItemSharesRequest, deks map
 	touched := map[string]*share{}
 	for id, dek := range deks {
 		sh := s.shares[id]
-		sh.encryptedDEK, sh.reencrypted = dek, false
+		if !s.has(FaultRekeyKeepsOldDEK) {
+			sh.encryptedDEK, sh.reencrypted = dek, false
+		}
 		touched[id] = sh
 	}
 	for _, v := range req.SlotValues {
@@ -956,7 +982,7 @@ func (s *Store) applyRekey(it *item, req meeco.UpdateItemSharesRequest, deks map
 // recipient's copy if it lacks it. A value for a slot sh does not grant is
 // accepted and dropped (see UpdateItemShares).
 func (s *Store) rekeySlot(sh *share, v meeco.SlotValue, now time.Time) {
-	if !sh.grants(v.SlotID) {
+	if !sh.grants(v.SlotID) && !s.has(FaultRekeyWidensSlotShare) {
 		return
 	}
 	var vf valueFields
@@ -969,6 +995,9 @@ func (s *Store) rekeySlot(sh *share, v meeco.SlotValue, now time.Time) {
 		return
 	}
 	cs := s.copySlot(c, v.SlotID)
+	if cs == nil && s.has(FaultRekeyDropsNewSlot) {
+		return
+	}
 	if cs == nil {
 		cs = s.addCopySlot(c, s.slots[v.SlotID], v.SlotID, now)
 		s.sortCopySlots(c)
@@ -1002,7 +1031,7 @@ func (s *Store) peerOf(uid, connID string) (string, error) {
 }
 
 func (s *Store) shareList(recs []*share, p Page) (*meeco.SharesListResponse, error) {
-	page, meta, next, err := paginate(recs, func(sh *share) uint64 { return sh.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(sh *share) uint64 { return sh.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -1029,7 +1058,7 @@ func (s *Store) ListIncoming(uid string, f IncomingFilter, p Page) (*meeco.Share
 	}
 	var recs []*share
 	for _, sh := range s.incoming[uid] {
-		if s.expired(sh) || (f.Acceptance != "" && string(sh.acceptance) != f.Acceptance) ||
+		if (s.expired(sh) && !s.has(FaultExpiredShareListed)) || (f.Acceptance != "" && string(sh.acceptance) != f.Acceptance) ||
 			(len(f.ShareIDs) > 0 && !slices.Contains(f.ShareIDs, sh.id)) || (f.OwnConnectionID != "" && sh.senderID != peer) {
 			continue
 		}
@@ -1051,6 +1080,11 @@ func (s *Store) ListOutgoing(uid string, f OutgoingFilter, p Page) (*meeco.Share
 		}
 	}
 	var recs []*share
+	if s.has(FaultOutgoingListsReceived) {
+		for _, sh := range s.incoming[uid] {
+			recs = append(recs, sh)
+		}
+	}
 	for _, sh := range s.outgoing[uid] {
 		if (len(f.ItemIDs) > 0 && !slices.Contains(f.ItemIDs, sh.itemID) && !slices.Contains(f.ItemIDs, sh.senderItemID)) ||
 			(f.OwnConnectionID != "" && sh.recipientID != peer) {
@@ -1064,7 +1098,7 @@ func (s *Store) ListOutgoing(uid string, f OutgoingFilter, p Page) (*meeco.Share
 // incomingShare returns a live share addressed to uid.
 func (s *Store) incomingShare(uid, id string) (*share, error) {
 	sh := s.shares[id]
-	if sh == nil || sh.recipientID != uid || s.expired(sh) {
+	if sh == nil || (sh.recipientID != uid && !s.has(FaultIncomingShareAnyUser)) || (s.expired(sh) && !s.has(FaultShareNeverExpires)) {
 		return nil, errNotFound("share")
 	}
 	return sh, nil
@@ -1127,6 +1161,9 @@ func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh, err := s.incomingShare(uid, id)
+	if err != nil && s.has(FaultAcceptBySender) && s.shares[id] != nil && s.shares[id].senderID == uid {
+		sh, err = s.shares[id], nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -1140,4 +1177,22 @@ func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
 		return nil, errState("a rejected share cannot be accepted")
 	}
 	return &meeco.ShareResponse{Share: s.shareView(sh)}, nil
+}
+
+// damageNewShare applies the faults that change a share as it is made.
+func (s *Store) damageNewShare(sh *share, in meeco.PostShare) {
+	if s.has(FaultOnShareDepthUnbounded) && in.OnsharingPermitted != nil {
+		sh.onsharing = *in.OnsharingPermitted
+	}
+	if s.has(FaultShareKeypairIDSender) {
+		if c := s.connectionBetween(sh.senderID, sh.recipientID); c != nil {
+			sh.keypairExternalID = c.keypairID
+		}
+	}
+	if s.has(FaultTermsDropped) {
+		sh.terms = nil
+	}
+	if s.has(FaultShareExpiryDropped) {
+		sh.expiresAt = time.Time{}
+	}
 }

@@ -70,7 +70,7 @@ func (s *Store) otherLoginKeys(u *vUser) []string {
 // userByKeyPrefix is FaultSessionKeyPrefixMatch: the newest user whose login
 // key starts like pemKey, as a lookup on a truncated index column finds.
 func (s *Store) userByKeyPrefix(pemKey string) *vUser {
-	const n = 100
+	const n = 64
 	prefix := pemKey[:min(n, len(pemKey))]
 	var best *vUser
 	for _, u := range s.users {

@@ -1,9 +1,11 @@
 package fakevault
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -42,18 +44,42 @@ import (
 // client_too_old (426) is in the table for clients of the real Vault; the
 // fake never sends it.
 
-// writeJSON writes v as the JSON body of a response.
+// writeJSON writes v as the JSON body of a response. It encodes into a
+// pooled buffer: json.Marshal would allocate and copy every body once more.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	defer e.put()
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		// Only a bug in a response type can get here.
 		s.writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"), nil)
 		return
 	}
+	body := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")) // Encode ends the value with a newline; Marshal does not
 	h := w.Header()
 	h["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// jsonEncoder is a pooled buffer with its encoder.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// put returns e to the pool unless one huge body grew it: the pool must
+// not pin megabytes for the small bodies that follow.
+func (e *jsonEncoder) put() {
+	if e.buf.Cap() <= 64<<10 {
+		jsonEncoders.Put(e)
+	}
 }
 
 // contentTypeJSON is shared by every response: setting the header map

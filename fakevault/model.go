@@ -66,6 +66,7 @@ type keypair struct {
 type vUser struct {
 	id, ksUserID, publicKey string
 	joinedAt                time.Time
+	joined                  string // joinedAt as the API renders it, formatted once
 	seq                     uint64
 	privateDEK              *string
 	fullName, email         *string

@@ -236,7 +236,7 @@ var faultTable = [numFaults]FaultInfo{
 	FaultConnectionKeyLF: fi(FaultConnectionKeyLF, "connection-key-lf", "connections", "connection public key", Interop,
 		"connections return user_public_key with LF line endings, so the SDK cannot pair the two sides", "CONN-PEM-01", "CRYPPO-PEM-01"),
 	FaultConnectionDeleteOneSided: fi(FaultConnectionDeleteOneSided, "connection-delete-one-sided", "connections", "", Security,
-		"DELETE /connections/{id} removes only the caller's side: the other can still share to them", "CONN-DELETE-01"),
+		"DELETE /connections/{id} removes only the caller's side: the other side still lists the connection", "CONN-DELETE-01"),
 	FaultConnectionPeerIsSelf: fi(FaultConnectionPeerIsSelf, "connection-peer-is-self", "connections", "connection public key", Security,
 		"the_other_user shows the caller's own key and keypair id: shares get encrypted to the sender", "CONN-CREATE-01"),
 

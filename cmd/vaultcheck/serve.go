@@ -204,13 +204,18 @@ func serve(cmd *cobra.Command, fl serveFlags) error {
 	return nil
 }
 
-// listFaults prints the fault table: name, area, severity, the
-// requirements that should catch it and what it breaks.
+// listFaults prints the fault table: name, area, the crypto object it
+// damages, severity, the requirements that should catch it and what it
+// breaks.
 func listFaults(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tAREA\tSEVERITY\tREQUIREMENTS\tBREAKS")
+	fmt.Fprintln(tw, "FAULT\tAREA\tOBJECT\tSEVERITY\tREQUIREMENTS\tBREAKS")
 	for _, f := range fakevault.Faults() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Area, f.Severity, strings.Join(f.Requirements, ","), f.Breaks)
+		obj := f.Object
+		if obj == "" {
+			obj = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Name, f.Area, obj, f.Severity, strings.Join(f.Requirements, ","), f.Breaks)
 	}
 	return tw.Flush()
 }

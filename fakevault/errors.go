@@ -47,6 +47,13 @@ import (
 // writeJSON writes v as the JSON body of a response. It encodes into a
 // pooled buffer: json.Marshal would allocate and copy every body once more.
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	if raw, ok := v.(json.RawMessage); ok {
+		// Already encoded by the store (GET /me).
+		w.Header()["Content-Type"] = contentTypeJSON
+		w.WriteHeader(status)
+		_, _ = w.Write(raw)
+		return
+	}
 	e := jsonEncoders.Get().(*jsonEncoder)
 	defer e.put()
 	e.buf.Reset()

@@ -67,6 +67,7 @@ type vUser struct {
 	id, ksUserID, publicKey string
 	joinedAt                time.Time
 	joined                  string // joinedAt as the API renders it, formatted once
+	me                      []byte // the GET /me body, encoded at each change; nil: encode when asked
 	seq                     uint64
 	privateDEK              *string
 	fullName, email         *string

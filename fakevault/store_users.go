@@ -2,6 +2,7 @@ package fakevault
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"crypto/rsa"
 	"crypto/sha256"
 	"strconv"
@@ -105,6 +106,7 @@ func (s *Store) CreateUser(req meeco.CreateMeRequest) (*meeco.CreateMeResponse, 
 	if s.has(FaultMeLoginKeyLF) {
 		u.publicKey = pemLF(u.publicKey)
 	}
+	s.encodeMe(u)
 	s.users[u.id] = u
 	// The most recent registration of a key wins at POST /session: test
 	// key sets are small and fixed, so the same key can be registered by
@@ -218,6 +220,34 @@ func (s *Store) GetMe(uid string) (*meeco.MeResponse, error) {
 	return &meeco.MeResponse{User: userView(u)}, nil
 }
 
+// MeJSON is GetMe already encoded: GET /vault/me is the plain
+// authenticated route load tests hammer, and its answer changes only when
+// the user does, so it is encoded at each change (encodeMe) instead of at
+// each read.
+func (s *Store) MeJSON(uid string) (json.RawMessage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[uid]
+	if u == nil {
+		return nil, errUnauthorized
+	}
+	if u.me != nil {
+		return u.me, nil // never written in place: encodeMe replaces it
+	}
+	return json.Marshal(meeco.MeResponse{User: userView(u)})
+}
+
+// encodeMe refreshes the user's encoded GET /me answer; the caller holds
+// the write lock.
+func (s *Store) encodeMe(u *vUser) {
+	b, err := json.Marshal(meeco.MeResponse{User: userView(u)})
+	if err != nil {
+		u.me = nil // MeJSON encodes on each read instead
+		return
+	}
+	u.me = b
+}
+
 // UpdateMe answers PUT /me. private_dek_external_id is an id in the
 // Keystore, a separate service: the Vault stores it without checking it.
 func (s *Store) UpdateMe(uid string, req meeco.UpdateMeRequest) (*meeco.MeResponse, error) {
@@ -255,6 +285,7 @@ func (s *Store) UpdateMe(uid string, req meeco.UpdateMeRequest) (*meeco.MeRespon
 	set(&u.country, in.Country)
 	set(&u.timezone, in.Timezone)
 	set(&u.did, in.DID)
+	s.encodeMe(u)
 	return &meeco.MeResponse{User: userView(u)}, nil
 }
 

@@ -2,9 +2,9 @@ package fakevault
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"strconv"
 	"strings"
 

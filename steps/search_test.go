@@ -18,7 +18,7 @@ func TestSearchRanks(t *testing.T) {
 		{"logs in", "user.logs_in", "user.logs_in_wrong_password", ""},
 		{"wrong password", "user.logs_in_wrong_password", "", ""},
 		{"notes", "item.change_slot_text", "", "connection.name"}, // notes is not "not"
-		{"conn", "connection.invite", "connection.connected", ""},   // a prefix of three letters
+		{"conn", "connection.invite", "connection.connected", ""}, // a prefix of three letters
 		{"refused 401", "outcome.refused", "", ""},
 		{"tamper", "share.tamper_rejected", "crypto.kek_tamper_rejected", ""},
 	}

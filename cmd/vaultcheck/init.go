@@ -26,11 +26,17 @@ var version string
 // install, a pseudo-version of the commit when built in a checkout (Go
 // 1.24 and later), nothing for a build without version control data.
 func buildVersion() (v, warning string) {
-	if version != "" {
-		return version, ""
+	info, _ := debug.ReadBuildInfo()
+	return versionOf(version, info)
+}
+
+// versionOf is buildVersion for a -X version and the binary's build info
+// (nil when it has none).
+func versionOf(stamped string, info *debug.BuildInfo) (v, warning string) {
+	if stamped != "" {
+		return stamped, ""
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+	if info == nil || info.Main.Version == "" || info.Main.Version == "(devel)" {
 		return "", "this vaultcheck has no version (it was built without version control data), so the CI workflow installs @latest: pin VAULTCHECK_VERSION in it"
 	}
 	v = info.Main.Version

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -114,6 +115,29 @@ func TestUndefinedStepHelpInAQAProject(t *testing.T) {
 		}
 		if strings.Contains(r.stdout+r.stderr, "func ") || strings.Contains(r.stdout+r.stderr, "unreachable") {
 			t.Errorf("%s shows a Go snippet or contacted the target", name)
+		}
+	}
+}
+
+// TestVersionOf checks the version init pins the CI workflow to.
+func TestVersionOf(t *testing.T) {
+	info := func(v string) *debug.BuildInfo { return &debug.BuildInfo{Main: debug.Module{Version: v}} }
+	tests := []struct {
+		stamped string
+		info    *debug.BuildInfo
+		want    string
+		warn    string
+	}{
+		{"v1.2.0", info("v0.0.0-x"), "v1.2.0", ""},
+		{"", info("v1.3.0"), "v1.3.0", ""},
+		{"", info("v0.0.0-20261207012600-354e08c1a2b3+dirty"), "v0.0.0-20261207012600-354e08c1a2b3", "uncommitted changes"},
+		{"", info("(devel)"), "", "no version"},
+		{"", nil, "", "no version"},
+	}
+	for _, tt := range tests {
+		v, warn := versionOf(tt.stamped, tt.info)
+		if v != tt.want || (tt.warn == "") != (warn == "") || !strings.Contains(warn, tt.warn) {
+			t.Errorf("versionOf(%q, %v) = %q, %q; want %q and a warning with %q", tt.stamped, tt.info, v, warn, tt.want, tt.warn)
 		}
 	}
 }

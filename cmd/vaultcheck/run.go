@@ -28,8 +28,9 @@ var runInitializer func(steps.Config) func(*godog.ScenarioContext)
 
 func newRunCmd() *cobra.Command {
 	var (
-		o    harness.Options
-		vars []string
+		o     harness.Options
+		vars  []string
+		watch bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH[:LINE]...]",
@@ -66,6 +67,10 @@ the JUnit report.
 
 Undefined, ambiguous and pending steps fail the run (strict mode).
 
+--watch runs the PATHs, then watches them: on every save of a .feature or .hcl file it vets the
+file again and runs the scenarios that changed (all of an HCL file), with the same flags. A problem
+is shown and the watch goes on; Ctrl-C stops it (exit 0).
+
 Exit status:
   0  every scenario passed
   1  the target failed a scenario
@@ -81,6 +86,7 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
   vaultcheck run scenarios/ my-scenario.hcl
   vaultcheck run --format progress,junit:out/junit.xml,cucumber:out/cucumber.json
   vaultcheck run --seed -1                          # random order; the seed is printed
+  vaultcheck run --watch features/                  # again on every save
   VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com
   vaultcheck run --vault-url http://localhost:3000 --keystore-url http://localhost:3001`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,6 +118,9 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
 				stop()
 			}()
 
+			if watch {
+				return runWatch(ctx, o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			code, err := harness.Run(ctx, o)
 			switch {
 			case code == harness.ExitPassed:
@@ -138,5 +147,6 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
 	f.BoolVar(&o.FailFast, "fail-fast", false, "stop at the first failing scenario (runs one scenario at a time)")
 	f.StringArrayVar(&vars, "var", nil, "set an HCL scenario variable, NAME=VALUE (repeatable)")
 	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
+	f.BoolVar(&watch, "watch", false, "run PATHs, then on every save vet and run again the scenarios that changed, until Ctrl-C")
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -221,4 +222,62 @@ func memoryPerShare(b *testing.B, n int) float64 {
 	}
 	runtime.KeepAlive(f.st)
 	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+}
+
+// BenchmarkLoopbackGetMe serves GET /vault/me over real loopback TCP to
+// parallel keep-alive clients: bare net/http answering a body of the same
+// size, the fake as `vaultcheck serve --quiet` builds it, and the fake
+// logging every request as serve does by default (slog text handler). The
+// ratio quiet/bare is the goal of issue 13 (at least 80%). The clients run
+// in the same process; wrk against `vaultcheck serve` measures the server
+// alone.
+func BenchmarkLoopbackGetMe(b *testing.B) {
+	w := newBenchWorld(b)
+	me, _ := w.s.Store().GetMe(w.alice)
+	body, _ := json.Marshal(me)
+	bare := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = rw.Write(body)
+	})
+	serveLike := func(quiet bool) http.Handler {
+		s := New(Options{Quiet: quiet, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		s.store = w.s.store // alice and her session
+		return s
+	}
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bare}, {"serve-quiet", serveLike(true)}, {"serve-logging", serveLike(false)}} {
+		b.Run(c.name, func(b *testing.B) { parallelLoopback(b, c.h, w.aliceTok) })
+	}
+}
+
+func parallelLoopback(b *testing.B, h http.Handler, token string) {
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest("GET", srv.URL+"/vault/me", nil)
+		req.Header.Set("Authorization", token)
+		for pb.Next() {
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	reqPerSec(b)
 }

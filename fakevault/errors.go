@@ -1,9 +1,11 @@
 package fakevault
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -42,26 +44,69 @@ import (
 // client_too_old (426) is in the table for clients of the real Vault; the
 // fake never sends it.
 
-// writeJSON writes v as the JSON body of a response.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		// Only a bug in a response type can get here.
-		writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"))
+// writeJSON writes v as the JSON body of a response. It encodes into a
+// pooled buffer: json.Marshal would allocate and copy every body once more.
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	if raw, ok := v.(json.RawMessage); ok {
+		// Already encoded by the store (GET /me).
+		w.Header()["Content-Type"] = contentTypeJSON
+		w.WriteHeader(status)
+		_, _ = w.Write(raw)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	e := jsonEncoders.Get().(*jsonEncoder)
+	defer e.put()
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		// Only a bug in a response type can get here.
+		s.writeError(w, meeco.NewError(meeco.InternalError, "response could not be encoded"), nil)
+		return
+	}
+	body := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")) // Encode ends the value with a newline; Marshal does not
+	h := w.Header()
+	h["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
+// jsonEncoder is a pooled buffer with its encoder.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// put returns e to the pool unless one huge body grew it: the pool must
+// not pin megabytes for the small bodies that follow.
+func (e *jsonEncoder) put() {
+	if e.buf.Cap() <= 64<<10 {
+		jsonEncoders.Put(e)
+	}
+}
+
+// contentTypeJSON is shared by every response: setting the header map
+// entry directly spares Header().Set its canonicalisation and allocation.
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
 // writeError writes err as a Meeco error body. An error that is not an
 // *meeco.APIError is a bug of the fake: it becomes internal_error with a
-// generic message, since its text was never vetted for the client.
-func writeError(w http.ResponseWriter, err error) {
+// generic message, since its text was never vetted for the client. c is
+// the call that failed, nil before routing.
+func (s *Server) writeError(w http.ResponseWriter, err error, c *call) {
 	var ae *meeco.APIError
 	if !errors.As(err, &ae) {
 		ae = meeco.NewError(meeco.InternalError, "internal error")
+	}
+	if s.faults.Has(FaultLoginFailure500) && ae.Kind == meeco.AuthenticationFailed {
+		ae = meeco.NewError(meeco.InternalError, "internal error")
+	}
+	if s.faults.Has(FaultErrorEchoesInput) && c != nil && len(c.body) > 0 && ae.Status < 500 {
+		ae = &meeco.APIError{Kind: ae.Kind, Status: ae.Status, Message: ae.Message + "; request: " + clip(string(c.body), 300)}
 	}
 	status := ae.Status
 	if status == 0 {
@@ -70,8 +115,13 @@ func writeError(w http.ResponseWriter, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="meeco"`)
 	}
-	body, _ := json.Marshal(ae.Body())
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	var body []byte
+	if s.faults.Has(FaultErrorShapeFlat) {
+		body, _ = json.Marshal(map[string]any{"error": ae.Kind, "message": ae.Message})
+	} else {
+		body, _ = json.Marshal(ae.Body())
+	}
+	w.Header()["Content-Type"] = contentTypeJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -37,7 +37,15 @@ func (p *panicWatch) WithGroup(string) slog.Handler      { return p }
 // ids of real objects, or fuzzed ones, in the path) as a logged-in user,
 // and checks the server never panics, never answers 5xx, and always
 // answers errors in the Meeco shape.
-func FuzzHandler(f *testing.F) {
+func FuzzHandler(f *testing.F) { fuzzHandler(f, false) }
+
+// FuzzHandlerFaults is FuzzHandler against a fake with a fuzzed set of
+// faults on: a broken fake must still never panic. It may answer 500 (the
+// login-failure-500 fault does) but always with a Meeco error body; the
+// store's invariants are not checked, since faults break them on purpose.
+func FuzzHandlerFaults(f *testing.F) { fuzzHandler(f, true) }
+
+func fuzzHandler(f *testing.F, withFaults bool) {
 	// Ciphertexts and keys are made once; every input then runs against a
 	// fresh server holding the same kind of state, so that a failure
 	// replays on its own and state cannot pile up across inputs.
@@ -50,9 +58,9 @@ func FuzzHandler(f *testing.F) {
 		vaultTok, ksTok string
 		ids             []string
 	}
-	build := func(t testing.TB) *world {
+	build := func(t testing.TB, faults FaultSet) *world {
 		watch := &panicWatch{}
-		s := New(Options{Logger: slog.New(watch), MaxBodyBytes: 64 << 10})
+		s := New(Options{Logger: slog.New(watch), MaxBodyBytes: 64 << 10, Faults: faults})
 		st := s.Store()
 		fx := &fixture{t: t, st: st}
 		alice, bob := fx.quickUser(), fx.quickUser()
@@ -88,11 +96,16 @@ func FuzzHandler(f *testing.F) {
 		{25, 2, 0, "%2e%2e", `[`},
 		{0, 0, 0, "", "\x00\xff"},
 	} {
-		f.Add(seed.route, seed.method, seed.idx, seed.param, []byte(seed.body))
+		if withFaults {
+			f.Add(seed.route, seed.method, seed.idx, seed.param, []byte(seed.body), ^uint64(0), ^uint64(0))
+			f.Add(seed.route, seed.method, seed.idx, seed.param, []byte(seed.body), uint64(0x5555555555555555), uint64(0xaaaaaaaa))
+		} else {
+			f.Add(seed.route, seed.method, seed.idx, seed.param, []byte(seed.body))
+		}
 	}
 
-	f.Fuzz(func(t *testing.T, routeIdx, methodIdx, idIdx byte, param string, body []byte) {
-		w := build(t)
+	run := func(t *testing.T, routeIdx, methodIdx, idIdx byte, param string, body []byte, faults FaultSet) {
+		w := build(t, faults)
 		rt := routes[int(routeIdx)%len(routes)]
 		method := rt.method
 		if methodIdx >= 128 {
@@ -124,12 +137,27 @@ func FuzzHandler(f *testing.F) {
 		if len(w.watch.panics) > 0 {
 			t.Fatalf("handler panicked: %s", w.watch.panics[0])
 		}
-		if rec.Code >= 500 {
+		if rec.Code >= 500 && faults.Empty() {
 			t.Fatalf("%s %s: status %d", method, path, rec.Code)
 		}
-		if rec.Code >= 400 && method != "HEAD" {
+		if rec.Code >= 400 && method != "HEAD" && !faults.Has(FaultErrorShapeFlat) {
 			checkErrorBody(t, rec.Code, rec.Body.Bytes(), "")
 		}
-		checkInvariants(t, w.s.Store())
+		if faults.Empty() {
+			checkInvariants(t, w.s.Store())
+		}
+	}
+	if withFaults {
+		f.Fuzz(func(t *testing.T, routeIdx, methodIdx, idIdx byte, param string, body []byte, lo, hi uint64) {
+			faults := FaultSet{bits: [2]uint64{lo &^ 1, hi}}
+			for x := numFaults; x < 128; x++ { // bits past the table are no fault
+				faults.bits[x>>6] &^= 1 << (x & 63)
+			}
+			run(t, routeIdx, methodIdx, idIdx, param, body, faults)
+		})
+		return
+	}
+	f.Fuzz(func(t *testing.T, routeIdx, methodIdx, idIdx byte, param string, body []byte) {
+		run(t, routeIdx, methodIdx, idIdx, param, body, FaultSet{})
 	})
 }

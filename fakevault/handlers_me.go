@@ -18,7 +18,7 @@ func (s *Server) handleMeCreate(c *call) (int, any, error) {
 }
 
 func (s *Server) handleMeGet(c *call) (int, any, error) {
-	resp, err := s.store.GetMe(c.uid)
+	resp, err := s.store.MeJSON(c.uid)
 	return http.StatusOK, resp, err
 }
 

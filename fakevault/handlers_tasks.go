@@ -17,7 +17,13 @@ func (s *Server) handleTaskList(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	f := TaskFilter{States: splitList(c.query("state")), WorkType: c.query("work_type"), TargetID: c.query("target_id"),
+	// state is an array: the SDK's generated client repeats it
+	// (state=todo&state=failed), others join it with commas.
+	var states []string
+	for _, v := range c.r.URL.Query()["state"] {
+		states = append(states, splitList(v)...)
+	}
+	f := TaskFilter{States: states, WorkType: c.query("work_type"), TargetID: c.query("target_id"),
 		ChangeState: change != nil && *change}
 	resp, err := s.store.ListTasks(c.uid, f, p)
 	return http.StatusOK, resp, err

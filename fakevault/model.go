@@ -66,6 +66,8 @@ type keypair struct {
 type vUser struct {
 	id, ksUserID, publicKey string
 	joinedAt                time.Time
+	joined                  string // joinedAt as the API renders it, formatted once
+	me                      []byte // the GET /me body, encoded at each change; nil: encode when asked
 	seq                     uint64
 	privateDEK              *string
 	fullName, email         *string

@@ -30,6 +30,7 @@ func (c *call) decode(v any) error {
 		}
 		return meeco.NewError(meeco.BadRequest, "request body could not be read")
 	}
+	c.body = data
 	if len(bytes.TrimSpace(data)) == 0 {
 		return meeco.NewError(meeco.BadRequest, "request body is empty")
 	}

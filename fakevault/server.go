@@ -29,13 +29,71 @@ type Options struct {
 	SubscriptionKey string
 	// MaxBodyBytes caps request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
-	// Logger receives one line per request (default: discard).
+	// Logger receives one line per request at Info, and handler panics at
+	// Error (default: discard).
 	Logger *slog.Logger
+	// Quiet drops the per-request line; panics are still logged.
+	Quiet bool
 	// Now is the clock (default time.Now); tests move time with it.
 	Now func() time.Time
 	// TokenTTL is the life of sessions and admission tokens when the client
 	// asks for none (default 24h).
 	TokenTTL time.Duration
+	// Faults are the bugs the fake is told to have; none by default.
+	Faults FaultSet
+}
+
+// Option configures New, NewStore and NewTestServer. An Options value is
+// one: its non-zero fields override what earlier options set, and its
+// faults are added to theirs. WithFaults is another. So both
+//
+//	fakevault.New(fakevault.Options{SubscriptionKey: key, Faults: set})
+//	fakevault.New(fakevault.WithFaults(fakevault.FaultShareDEKSwapped))
+//
+// read as they should, and mix: New(Options{...}, WithFaults(...)).
+type Option interface{ apply(*Options) }
+
+func (o Options) apply(dst *Options) {
+	if o.SubscriptionKey != "" {
+		dst.SubscriptionKey = o.SubscriptionKey
+	}
+	if o.MaxBodyBytes != 0 {
+		dst.MaxBodyBytes = o.MaxBodyBytes
+	}
+	if o.Logger != nil {
+		dst.Logger = o.Logger
+	}
+	if o.Quiet {
+		dst.Quiet = true
+	}
+	if o.Now != nil {
+		dst.Now = o.Now
+	}
+	if o.TokenTTL != 0 {
+		dst.TokenTTL = o.TokenTTL
+	}
+	dst.Faults = dst.Faults.Union(o.Faults)
+}
+
+type optionFunc func(*Options)
+
+func (f optionFunc) apply(o *Options) { f(o) }
+
+// WithFaults turns the given faults on.
+func WithFaults(faults ...Fault) Option {
+	set := NewFaultSet(faults...)
+	return optionFunc(func(o *Options) { o.Faults = o.Faults.Union(set) })
+}
+
+// collect merges opts in order and fills in the defaults.
+func collect(opts []Option) Options {
+	var o Options
+	for _, x := range opts {
+		if x != nil {
+			x.apply(&o)
+		}
+	}
+	return o.withDefaults()
 }
 
 // DefaultMaxBodyBytes is the default body cap.
@@ -60,6 +118,7 @@ func (o Options) withDefaults() Options {
 // Server is the fake Vault and Keystore. It implements http.Handler.
 type Server struct {
 	opts   Options
+	faults FaultSet
 	store  *Store
 	mux    *http.ServeMux
 	routes []route
@@ -97,6 +156,7 @@ type call struct {
 	uid   string // Keystore or Vault user id, per the route's auth
 	token string
 	max   int64
+	body  []byte // the body decode read, for FaultErrorEchoesInput
 }
 
 // routeTable lists every route. The access-control test walks it, so a
@@ -160,9 +220,9 @@ func routeTable() []route {
 }
 
 // New returns a Server with an empty store and the seeded templates.
-func New(opts Options) *Server {
-	opts = opts.withDefaults()
-	s := &Server{opts: opts, store: NewStore(opts), mux: http.NewServeMux(), routes: routeTable()}
+func New(opts ...Option) *Server {
+	o := collect(opts)
+	s := &Server{opts: o, faults: o.Faults, store: NewStore(o), mux: http.NewServeMux(), routes: routeTable()}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
 	}
@@ -175,9 +235,12 @@ func New(opts Options) *Server {
 func (s *Server) Store() *Store { return s.store }
 
 // statusWriter records the status for the request log and the panic guard.
+// It also holds the call the route's endpoint fills in, so that a request
+// costs one allocation of the middleware's, not two.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	c      call
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -198,33 +261,62 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // answers a Meeco 500 (and logs), one log line per request, and the
 // subscription key check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	// The request line is built only when it will be written: under load
+	// (serve --quiet) its path redaction, attributes and clock reads would
+	// be the middleware's main cost.
+	logReq := !s.opts.Quiet && s.opts.Logger.Enabled(r.Context(), slog.LevelInfo)
+	var start time.Time
+	if logReq {
+		start = time.Now()
+	}
 	sw := &statusWriter{ResponseWriter: w}
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.opts.Logger.Error("handler panic", "method", r.Method, "path", redactPath(r.URL.Path),
-				"panic", clip(fmt.Sprint(v), 200), "stack", string(debug.Stack()))
-			if sw.status == 0 {
-				writeError(sw, meeco.NewError(meeco.InternalError, "internal error"))
-			}
-		}
-		s.opts.Logger.Info("request", "method", r.Method, "path", redactPath(r.URL.Path),
-			"status", sw.status, "duration", time.Since(start))
-	}()
+	defer s.finish(sw, r, start, logReq)
 	if s.opts.SubscriptionKey != "" && r.Header.Get(meeco.HeaderSubscriptionKey) != s.opts.SubscriptionKey {
-		writeError(sw, meeco.NewError(meeco.SubscriptionKeyInvalid, "missing or invalid subscription key"))
+		s.writeError(sw, meeco.NewError(meeco.SubscriptionKeyInvalid, "missing or invalid subscription key"), nil)
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
 }
 
+// finish is ServeHTTP's deferred half: the panic guard and the request
+// line. It must be deferred directly, for recover to see the panic.
+func (s *Server) finish(sw *statusWriter, r *http.Request, start time.Time, logReq bool) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.opts.Logger.Error("handler panic", "method", r.Method, "path", redactPath(r.URL.Path),
+			"panic", clip(fmt.Sprint(v), 200), "stack", string(debug.Stack()))
+		if sw.status == 0 {
+			s.writeError(sw, meeco.NewError(meeco.InternalError, "internal error"), nil)
+		}
+		logReq = !s.opts.Quiet
+	}
+	if !logReq {
+		return
+	}
+	path := redactPath(r.URL.Path)
+	if s.faults.Has(FaultLogSecrets) {
+		path = r.URL.RequestURI()
+		s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", path),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
+			slog.String("authorization", r.Header.Get(meeco.HeaderAuthorization)))
+		return
+	}
+	s.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", path),
+		slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+}
+
 // endpoint wraps a route's handler with authentication.
 func (s *Server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{w: w, r: r, max: s.opts.MaxBodyBytes}
+		var c *call
+		if sw, ok := w.(*statusWriter); ok {
+			c = &sw.c
+		} else {
+			c = new(call)
+		}
+		*c = call{w: w, r: r, max: s.opts.MaxBodyBytes}
 		if rt.auth != authNone {
 			c.token = bearer(r.Header.Get(meeco.HeaderAuthorization))
 			var err error
@@ -234,18 +326,18 @@ func (s *Server) endpoint(rt route) http.Handler {
 				c.uid, err = s.store.AuthVault(c.token)
 			}
 			if err != nil {
-				writeError(w, err)
+				s.writeError(w, err, c)
 				return
 			}
 		}
 		status, body, err := rt.handle(s, c)
 		switch {
 		case err != nil:
-			writeError(w, err)
+			s.writeError(w, err, c)
 		case status == http.StatusNoContent:
 			w.WriteHeader(status)
 		default:
-			writeJSON(w, status, body)
+			s.writeJSON(w, status, body)
 		}
 	})
 }
@@ -273,10 +365,10 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, meeco.NewError(meeco.MethodNotAllowed, "method %s not allowed here", clip(r.Method, 16)))
+		s.writeError(w, meeco.NewError(meeco.MethodNotAllowed, "method %s not allowed here", clip(r.Method, 16)), nil)
 		return
 	}
-	writeError(w, meeco.NewError(meeco.RouteNotFound, "no route for this path"))
+	s.writeError(w, meeco.NewError(meeco.RouteNotFound, "no route for this path"), nil)
 }
 
 // redactPath keeps a path's ids for the log but drops anything that could

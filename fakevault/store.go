@@ -30,6 +30,7 @@ import (
 // shape, but it never decrypts anything.
 type Store struct {
 	mu  sync.RWMutex
+	f   FaultSet // the faults this store has; see faults.go
 	now func() time.Time
 	ttl time.Duration
 	seq uint64
@@ -37,7 +38,7 @@ type Store struct {
 	// Keystore.
 	ksUsers    map[string]*ksUser
 	ksByName   map[string]*ksUser
-	reserved   map[string]time.Time // usernames handed out by POST /srp/username
+	reserved   *reservations // usernames handed out by POST /srp/username
 	challenges map[string]*ksChallenge
 	ksSessions map[string]*session
 	admissions map[string]*admission
@@ -85,13 +86,13 @@ const (
 	maxSessionValidFor = 30 * 24 * time.Hour
 )
 
-// NewStore returns an empty store with the seeded item templates. Only Now
-// and TokenTTL of opts are used.
-func NewStore(opts Options) *Store {
-	opts = opts.withDefaults()
+// NewStore returns an empty store with the seeded item templates. Only Now,
+// TokenTTL and Faults of the options are used.
+func NewStore(opts ...Option) *Store {
+	o := collect(opts)
 	s := &Store{
-		now: opts.Now, ttl: opts.TokenTTL,
-		ksUsers: map[string]*ksUser{}, ksByName: map[string]*ksUser{}, reserved: map[string]time.Time{},
+		now: o.Now, ttl: o.TokenTTL, f: o.Faults,
+		ksUsers: map[string]*ksUser{}, ksByName: map[string]*ksUser{}, reserved: newReservations(),
 		challenges: map[string]*ksChallenge{}, ksSessions: map[string]*session{},
 		admissions: map[string]*admission{}, deks: map[string]*wrappedKey{},
 		keypairs: map[string]*keypair{}, ksKeypairs: map[string][]*keypair{},
@@ -114,6 +115,9 @@ func NewStore(opts Options) *Store {
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 func (s *Store) nextSeq() uint64 { s.seq++; return s.seq }
+
+// has reports whether the store was told to have fault f.
+func (s *Store) has(f Fault) bool { return s.f.Has(f) }
 
 // newID returns a random UUID v4, the id format of both services.
 func newID() string {
@@ -329,7 +333,7 @@ func parseCursor(c string) (uint64, error) {
 
 // paginate sorts recs by seq in the page's order and cuts the page after
 // the cursor.
-func paginate[T any](recs []T, seqOf func(T) uint64, p Page) ([]T, meeco.Meta, *string, error) {
+func paginate[T any](faults FaultSet, recs []T, seqOf func(T) uint64, p Page) ([]T, meeco.Meta, *string, error) {
 	per := p.PerPage
 	if per == 0 {
 		per = meeco.DefaultPerPage
@@ -338,6 +342,9 @@ func paginate[T any](recs []T, seqOf func(T) uint64, p Page) ([]T, meeco.Meta, *
 		return nil, meeco.Meta{}, nil, errInvalid("per_page", "must be positive")
 	}
 	per = min(per, maxPerPage)
+	if faults.Has(FaultPagePerPageIgnored) {
+		per = max(len(recs), 1)
+	}
 	desc := false
 	switch p.Order {
 	case "", "asc", "ASC":
@@ -384,7 +391,11 @@ func paginate[T any](recs []T, seqOf func(T) uint64, p Page) ([]T, meeco.Meta, *
 		meta.Order = "desc"
 	}
 	var next *string
-	if end < len(recs) && len(page) > 0 {
+	switch {
+	case end < len(recs) && len(page) > 0 && faults.Has(FaultPageCursorSkips):
+		meta.NextPageExists = true
+		next = ptr(cursorOf(seqOf(recs[end])))
+	case end < len(recs) && len(page) > 0, len(page) > 0 && faults.Has(FaultPageNextOnLast):
 		meta.NextPageExists = true
 		next = ptr(cursorOf(seqOf(page[len(page)-1])))
 	}
@@ -435,11 +446,7 @@ func (s *Store) sweep() {
 			delete(s.admissions, k)
 		}
 	}
-	for k, v := range s.reserved {
-		if now.After(v) {
-			delete(s.reserved, k)
-		}
-	}
+	s.reserved.expire(now)
 }
 
 // addTo inserts v under two keys of a nested index.

@@ -61,6 +61,9 @@ func (s *Store) CreateInvitation(uid string, req meeco.CreateInvitationRequest) 
 
 // expireInvitation marks a new invitation past its expiry as expired.
 func (s *Store) expireInvitation(inv *invitation) {
+	if s.has(FaultInvitationNeverExpires) {
+		return
+	}
 	if inv.state == meeco.InvitationNew && !inv.expiresAt.IsZero() && s.now().After(inv.expiresAt) {
 		inv.state = meeco.InvitationExpired
 	}
@@ -82,7 +85,7 @@ func (s *Store) ListInvitations(uid, state string, p Page) (*meeco.InvitationsRe
 		}
 		recs = append(recs, inv)
 	}
-	page, meta, next, err := paginate(recs, func(i *invitation) uint64 { return i.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(i *invitation) uint64 { return i.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -160,14 +163,14 @@ func (s *Store) CreateConnection(uid string, req meeco.CreateConnectionRequest) 
 		return nil, errNotFound("invitation")
 	}
 	s.expireInvitation(inv)
-	if inv.senderID == uid {
+	if inv.senderID == uid && !s.has(FaultInvitationSelfAccept) {
 		return nil, errState("an invitation cannot be accepted by its sender")
 	}
 	if existing := s.connectionBetween(uid, inv.senderID); existing != nil {
 		return &meeco.CreateConnectionResponse{ConnectionExistedAlready: true, Connection: s.connView(existing),
 			CreatedSharesReport: []meeco.ShareBrief{}}, nil
 	}
-	if inv.state != meeco.InvitationNew {
+	if inv.state != meeco.InvitationNew && !(inv.state == meeco.InvitationAccepted && s.has(FaultInvitationReusable)) {
 		return nil, errState("invitation is %s", inv.state)
 	}
 	if s.users[inv.senderID] == nil {
@@ -196,7 +199,7 @@ func (s *Store) ListConnections(uid string, p Page) (*meeco.ConnectionsResponse,
 	for _, c := range s.userConns[uid] {
 		recs = append(recs, c)
 	}
-	page, meta, next, err := paginate(recs, func(c *connection) uint64 { return c.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(c *connection) uint64 { return c.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +239,11 @@ func (s *Store) DeleteConnection(uid, id string) error {
 	if err != nil {
 		return err
 	}
-	for _, x := range []*connection{c, s.conns[c.peerID]} {
+	sides := []*connection{c, s.conns[c.peerID]}
+	if s.has(FaultConnectionDeleteOneSided) {
+		sides = sides[:1]
+	}
+	for _, x := range sides {
 		if x != nil {
 			delete(s.conns, x.id)
 			delFrom(s.userConns, x.userID, x.id)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -38,7 +39,7 @@ func (s *Store) ListTemplates(uid string, f TemplateFilter, p Page) (*meeco.Item
 		}
 		recs = append(recs, t)
 	}
-	page, meta, next, err := paginate(recs, func(t *template) uint64 { return t.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(t *template) uint64 { return t.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +49,7 @@ func (s *Store) ListTemplates(uid string, f TemplateFilter, p Page) (*meeco.Item
 	seen := map[string]bool{}
 	for _, t := range page {
 		out.ItemTemplates = append(out.ItemTemplates, s.templateView(uid, t))
-		for i := range t.slots {
-			out.Slots = append(out.Slots, templateSlotView(t, i))
-		}
+		out.Slots = append(out.Slots, s.templateSlotViews(t)...)
 		for _, nid := range t.nodeIDs {
 			if !seen[nid] && s.nodes[nid] != nil {
 				seen[nid] = true
@@ -71,9 +70,7 @@ func (s *Store) GetTemplate(uid, id string) (*meeco.ItemTemplateResponse, error)
 	}
 	out := &meeco.ItemTemplateResponse{ItemTemplate: s.templateView(uid, t), Slots: []meeco.Slot{},
 		ClassificationNodes: []meeco.ClassificationNode{}, Attachments: []meeco.Attachment{}, Thumbnails: []meeco.Thumbnail{}}
-	for i := range t.slots {
-		out.Slots = append(out.Slots, templateSlotView(t, i))
-	}
+	out.Slots = append(out.Slots, s.templateSlotViews(t)...)
 	for _, nid := range t.nodeIDs {
 		if n := s.nodes[nid]; n != nil {
 			out.ClassificationNodes = append(out.ClassificationNodes, s.nodeView(n, uid))
@@ -105,7 +102,7 @@ func (s *Store) ListNodes(uid string, f NodeFilter, p Page) (*meeco.Classificati
 		}
 		recs = append(recs, n)
 	}
-	page, meta, next, err := paginate(recs, func(n *classNode) uint64 { return n.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(n *classNode) uint64 { return n.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -246,11 +243,11 @@ type valueFields struct {
 // checkOwnValue checks the value fields of a slot attribute on an item the
 // caller owns: Cryppo strings for the value and verification key, hex for
 // the hash. An empty encrypted_value means "no value" (the SDK turns empty
-// plaintext into null).
-func checkOwnValue(prefix string, value, key, hash *string) (valueFields, error) {
+// plaintext into null). lax is FaultSlotValueUnchecked: any value passes.
+func checkOwnValue(prefix string, value, key, hash *string, lax bool) (valueFields, error) {
 	var f valueFields
 	if value != nil && *value != "" {
-		if err := checkAES(prefix+"encrypted_value", *value); err != nil {
+		if err := checkAES(prefix+"encrypted_value", *value); err != nil && !lax {
 			return f, err
 		}
 		f.value = copyPtr(value)
@@ -328,7 +325,8 @@ func (s *Store) CreateItem(uid string, req meeco.CreateItemRequest) (*meeco.Item
 		if byKey[key] != nil {
 			return nil, errInvalid("slots_attributes", "names a slot twice")
 		}
-		vals, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		vals, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash,
+			s.has(FaultSlotValueUnchecked))
 		if err != nil {
 			return nil, err
 		}
@@ -469,7 +467,7 @@ func (s *Store) ListItems(uid string, f ItemFilter, p Page) (*meeco.ItemsRespons
 			recs = append(recs, it)
 		}
 	}
-	page, meta, next, err := paginate(recs, func(it *item) uint64 { return it.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(it *item) uint64 { return it.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -492,6 +490,9 @@ func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	it, err := s.heldItem(uid, id)
+	if err != nil && s.has(FaultItemCrossUserRead) && s.items[id] != nil {
+		it, err = s.items[id], nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -506,8 +507,32 @@ func (s *Store) GetItem(uid, id string) (*meeco.ItemResponse, error) {
 // recipients' copies at once, since they are not encrypted; slot changes of
 // a shared item queue an update_item_shares client task for the owner, who
 // re-encrypts for each share with PUT /items/{id}/shares.
+//
+// Every attribute is checked and resolved to a slot before anything
+// changes (planItemUpdate), so that a bad one leaves the item as it was.
 func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.ItemResponse, error) {
-	in := req.Item
+	vals, err := checkItemUpdate(req.Item, s.has(FaultSlotValueUnchecked))
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.planItemUpdate(uid, id, req.Item, vals)
+	if err != nil {
+		if p != nil && s.has(FaultItemUpdatePartial) {
+			for _, o := range p.ops {
+				s.applySlotOp(uid, p.it, o, s.clock())
+			}
+		}
+		return nil, err
+	}
+	s.applyItemUpdate(uid, p, req.Item)
+	return s.itemResponse(uid, p.it), nil
+}
+
+// checkItemUpdate runs the checks that need no state and returns the value
+// fields of each slot attribute.
+func checkItemUpdate(in meeco.UpdateItemAttributes, lax bool) ([]valueFields, error) {
 	if in.Label != nil {
 		if err := need("item.label", *in.Label); err != nil {
 			return nil, err
@@ -531,123 +556,102 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 		if err := checkSlotAttr(a); err != nil {
 			return nil, err
 		}
-		v, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash)
+		v, err := checkOwnValue("slots_attributes[].", a.EncryptedValue, a.EncryptedValueVerificationKey, a.ValueVerificationHash, lax)
 		if err != nil {
 			return nil, err
 		}
 		vals[i] = v
 	}
+	return vals, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// slotOp is one slot attribute of an update, resolved: the slot it changes
+// or destroys, or nil to create one.
+type slotOp struct {
+	sl      *slot
+	destroy bool
+	a       meeco.SlotAttributes
+	v       valueFields
+}
+
+// itemUpdatePlan is a PUT /items/{id} checked against the store.
+type itemUpdatePlan struct {
+	it  *item
+	ops []slotOp
+}
+
+// planItemUpdate resolves every slot attribute against the item. It
+// changes nothing. On an error after the item was found, the plan so far
+// comes back too (only FaultItemUpdatePartial uses it).
+func (s *Store) planItemUpdate(uid, id string, in meeco.UpdateItemAttributes, vals []valueFields) (*itemUpdatePlan, error) {
 	it, err := s.heldItem(uid, id)
 	if err != nil {
 		return nil, err
 	}
-	if !it.own {
+	if !it.own && !s.has(FaultCopyEditable) {
 		return nil, errForbidden("a received item cannot be changed")
 	}
 	if err := s.checkNodeAttrs(uid, in.ClassificationNodesAttributes); err != nil {
 		return nil, err
 	}
-	// Resolve every slot attribute before changing anything, so that a bad
-	// one leaves the item as it was.
-	type op struct {
-		sl      *slot // nil: create
-		destroy bool
-		a       meeco.SlotAttributes
-		v       valueFields
-	}
 	byName := map[string]*slot{}
 	for _, sid := range it.slotIDs {
 		byName[s.slots[sid].name] = s.slots[sid]
 	}
-	var ops []op
+	p := &itemUpdatePlan{it: it}
 	touched := map[string]bool{}
 	for i, a := range in.SlotsAttributes {
-		var sl *slot
-		if a.ID != nil {
-			sl = s.slots[*a.ID]
-			if sl == nil || sl.itemID != it.id {
-				return nil, errInvalid("slots_attributes[].id", "does not name a slot of this item")
-			}
-		} else {
-			key := slotKey(a)
-			if key == "" {
-				return nil, errMissing("slots_attributes[].id, name or label")
-			}
-			sl = byName[key]
-			if sl == nil && a.Destroy {
-				return nil, errInvalid("slots_attributes[]._destroy", "names no slot of this item")
-			}
+		sl, err := s.resolveSlotAttr(it, byName, a)
+		if err != nil {
+			return p, err
 		}
 		k := "new:" + slotKey(a)
 		if sl != nil {
 			k = sl.id
 		}
 		if touched[k] {
-			return nil, errInvalid("slots_attributes", "names a slot twice")
+			return p, errInvalid("slots_attributes", "names a slot twice")
 		}
 		touched[k] = true
 		if sl != nil && a.Name != "" && a.Name != sl.name && byName[a.Name] != nil {
-			return nil, errInvalid("slots_attributes[].name", "is already the name of another slot")
+			return p, errInvalid("slots_attributes[].name", "is already the name of another slot")
 		}
-		ops = append(ops, op{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
+		p.ops = append(p.ops, slotOp{sl: sl, destroy: a.Destroy, a: a, v: vals[i]})
 	}
-	if n := len(it.slotIDs) + len(ops); n > maxSlotsPerItem {
+	if n := len(it.slotIDs) + len(p.ops); n > maxSlotsPerItem {
 		return nil, errInvalid("item.slots_attributes", fmt.Sprintf("an item may hold at most %d slots", maxSlotsPerItem))
 	}
+	return p, nil
+}
 
-	now := s.clock()
+// resolveSlotAttr finds the slot an attribute addresses: by id, else by
+// name (nil: a slot to create).
+func (s *Store) resolveSlotAttr(it *item, byName map[string]*slot, a meeco.SlotAttributes) (*slot, error) {
+	if a.ID != nil {
+		sl := s.slots[*a.ID]
+		if sl == nil || sl.itemID != it.id {
+			return nil, errInvalid("slots_attributes[].id", "does not name a slot of this item")
+		}
+		return sl, nil
+	}
+	key := slotKey(a)
+	if key == "" {
+		return nil, errMissing("slots_attributes[].id, name or label")
+	}
+	sl := byName[key]
+	if sl == nil && a.Destroy {
+		return nil, errInvalid("slots_attributes[]._destroy", "names no slot of this item")
+	}
+	return sl, nil
+}
+
+// applyItemUpdate makes a planned update.
+func (s *Store) applyItemUpdate(uid string, p *itemUpdatePlan, in meeco.UpdateItemAttributes) {
+	it, now := p.it, s.clock()
 	slotsChanged := false
-	for _, o := range ops {
-		switch {
-		case o.destroy:
-			s.destroySlot(it, o.sl)
+	for _, o := range p.ops {
+		if s.applySlotOp(uid, it, o, now) {
 			slotsChanged = true
-		case o.sl == nil:
-			typ := o.a.SlotTypeName
-			if typ == "" {
-				typ = meeco.SlotKeyValue
-			}
-			key := slotKey(o.a)
-			label := o.a.Label
-			if label == "" {
-				label = key
-			}
-			sl := &slot{id: newID(), itemID: it.id, own: true, name: key, label: label, slotType: typ, visible: true,
-				creator: "user", createdAt: now, updatedAt: now, ownerID: uid, ordinal: len(it.slotIDs) + 1,
-				description: copyPtr(o.a.Description), value: o.v.value, valueKey: o.v.key, valueHash: o.v.hash}
-			s.slots[sl.id] = sl
-			it.slotIDs = append(it.slotIDs, sl.id)
-			slotsChanged = true
-		default:
-			sl := o.sl
-			if o.a.Name != "" {
-				sl.name = o.a.Name
-			}
-			if o.a.Label != "" {
-				sl.label = o.a.Label
-			}
-			if o.a.Description != nil {
-				sl.description = copyPtr(o.a.Description)
-			}
-			if o.a.SlotTypeName != "" {
-				sl.slotType = o.a.SlotTypeName
-			}
-			if o.a.Required != nil {
-				sl.required = *o.a.Required
-			}
-			if o.a.EncryptedValue != nil {
-				// "" clears the value; the verification fields go with it
-				// unless the request sets them too.
-				sl.value, sl.valueKey, sl.valueHash = o.v.value, o.v.key, o.v.hash
-				slotsChanged = true
-			} else if o.v.key != nil || o.v.hash != nil {
-				sl.valueKey, sl.valueHash = o.v.key, o.v.hash
-				slotsChanged = true
-			}
-			sl.updatedAt = now
 		}
 	}
 	if in.Label != nil {
@@ -665,7 +669,64 @@ func (s *Store) UpdateItem(uid, id string, req meeco.UpdateItemRequest) (*meeco.
 	if slotsChanged && len(s.itemShares[it.id]) > 0 {
 		s.queueTask(uid, meeco.WorkUpdateItemShares, it.id)
 	}
-	return s.itemResponse(uid, it), nil
+}
+
+// applySlotOp destroys, creates or changes one slot and reports whether a
+// slot or a value changed (the shares then need re-keying).
+func (s *Store) applySlotOp(uid string, it *item, o slotOp, now time.Time) bool {
+	switch {
+	case o.destroy && s.has(FaultItemUpdateIgnoresDestroy), o.sl == nil && s.has(FaultItemUpdateDropsNewSlot):
+		return false
+	case o.destroy:
+		s.destroySlot(it, o.sl)
+		return true
+	case o.sl == nil:
+		typ := o.a.SlotTypeName
+		if typ == "" {
+			typ = meeco.SlotKeyValue
+		}
+		key := slotKey(o.a)
+		label := o.a.Label
+		if label == "" {
+			label = key
+		}
+		sl := &slot{id: newID(), itemID: it.id, own: true, name: key, label: label, slotType: typ, visible: true,
+			creator: "user", createdAt: now, updatedAt: now, ownerID: uid, ordinal: len(it.slotIDs) + 1,
+			description: copyPtr(o.a.Description), value: o.v.value, valueKey: o.v.key, valueHash: o.v.hash}
+		s.slots[sl.id] = sl
+		it.slotIDs = append(it.slotIDs, sl.id)
+		return true
+	}
+	sl, a := o.sl, o.a
+	if a.Name != "" {
+		sl.name = a.Name
+	}
+	if a.Label != "" {
+		sl.label = a.Label
+	}
+	if a.Description != nil {
+		sl.description = copyPtr(a.Description)
+	}
+	if a.SlotTypeName != "" {
+		sl.slotType = a.SlotTypeName
+	}
+	if a.Required != nil {
+		sl.required = *a.Required
+	}
+	sl.updatedAt = now
+	switch {
+	case a.EncryptedValue != nil && s.has(FaultItemUpdateValueIgnored):
+		return false
+	case a.EncryptedValue != nil:
+		// "" clears the value; the verification fields go with it unless
+		// the request sets them too.
+		sl.value, sl.valueKey, sl.valueHash = o.v.value, o.v.key, o.v.hash
+		return true
+	case o.v.key != nil || o.v.hash != nil:
+		sl.valueKey, sl.valueHash = o.v.key, o.v.hash
+		return true
+	}
+	return false
 }
 
 // propagatePlainFields copies an owner's unencrypted item fields to every
@@ -714,8 +775,10 @@ func (s *Store) DeleteItem(uid, id string) error {
 		return err
 	}
 	if it.own {
-		for _, sh := range s.sharesOf(it.id, func(*share) bool { return true }) {
-			s.removeShare(sh)
+		if !s.has(FaultItemDeleteKeepsShares) {
+			for _, sh := range s.sharesOf(it.id, func(*share) bool { return true }) {
+				s.removeShare(sh)
+			}
 		}
 	} else {
 		// The shares that deliver this copy: the one holding it and those

@@ -20,11 +20,17 @@ const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwx
 
 // ReserveUsername answers POST /srp/username: a fresh 11-character base58
 // username (the shape the real Keystore hands out), unused and reserved for
-// an hour.
+// an hour (at most maxReservations at once, oldest dropped first).
 func (s *Store) ReserveUsername() (*meeco.SRPUsernameResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep()
+	s.reserved.expire(s.now())
+	if s.has(FaultSRPUsernameReissued) {
+		if u := s.newestKSUser(); u != nil {
+			return &meeco.SRPUsernameResponse{Username: u.username, ExpiresAt: meeco.FormatTime(s.clock().Add(usernameTTL))}, nil
+		}
+	}
 	for {
 		b := make([]byte, 11)
 		for i := range b {
@@ -38,11 +44,11 @@ func (s *Store) ReserveUsername() (*meeco.SRPUsernameResponse, error) {
 		if _, taken := s.ksByName[name]; taken {
 			continue
 		}
-		if _, taken := s.reserved[name]; taken {
+		if s.reserved.has(name) {
 			continue
 		}
 		exp := s.clock().Add(usernameTTL)
-		s.reserved[name] = exp
+		s.reserved.add(name, exp, maxReservations)
 		return &meeco.SRPUsernameResponse{Username: name, ExpiresAt: meeco.FormatTime(exp)}, nil
 	}
 }
@@ -78,14 +84,18 @@ func (s *Store) RegisterSRPUser(req meeco.SRPUserRequest) (*meeco.SRPUserRespons
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, taken := s.ksByName[req.Username]; taken {
-		return nil, meeco.NewError(meeco.UsernameTaken, "username is already taken")
+	if u, taken := s.ksByName[req.Username]; taken {
+		if !s.has(FaultSRPRegisterOverwrites) {
+			return nil, meeco.NewError(meeco.UsernameTaken, "username is already taken")
+		}
+		u.saltHex, u.verifierHex = req.SRPSalt, req.SRPVerifier
+		return &meeco.SRPUserResponse{User: meeco.KeystoreUser{ID: u.id, Username: u.username}}, nil
 	}
 	u := &ksUser{id: newID(), username: req.Username, saltHex: req.SRPSalt, verifierHex: req.SRPVerifier,
 		createdAt: s.clock(), seq: s.nextSeq()}
 	s.ksUsers[u.id] = u
 	s.ksByName[u.username] = u
-	delete(s.reserved, u.username)
+	s.reserved.release(u.username)
 	return &meeco.SRPUserResponse{User: meeco.KeystoreUser{ID: u.id, Username: u.username}}, nil
 }
 
@@ -142,6 +152,9 @@ func (s *Store) CreateChallenge(req meeco.SRPChallengeRequest) (*meeco.SRPChalle
 	}
 	s.challenges[challengeKey(req.Username, req.SRPA)] = &ksChallenge{srv: srv, userID: u.id,
 		username: u.username, expires: now.Add(challengeTTL), seq: s.nextSeq()}
+	if s.has(FaultSRPWrongSalt) {
+		salt = reverseString(salt)
+	}
 	return &meeco.SRPChallengeResponse{Challenge: meeco.SRPChallenge{ChallengeSalt: salt, ChallengeB: srv.BHex()}}, nil
 }
 
@@ -183,8 +196,11 @@ func (s *Store) CreateKeystoreSession(req meeco.SRPSessionRequest) (*meeco.SRPSe
 		return nil, errLogin
 	}
 	delete(s.challenges, key)
-	if _, err := c.srv.Verify(req.SRPM); err != nil {
+	if _, err := c.srv.Verify(req.SRPM); err != nil && !s.has(FaultSRPProofUnchecked) {
 		return nil, errLogin
+	}
+	if s.has(FaultSRPChallengeReplay) {
+		s.challenges[key] = c
 	}
 	now := s.clock()
 	sess := &session{id: newID(), userID: c.userID, from: now, expires: now.Add(life)}
@@ -207,7 +223,12 @@ func (s *Store) AuthKeystore(token string) (string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sess := s.ksSessions[token]
-	if sess == nil || s.now().After(sess.expires) {
+	if sess == nil && s.has(FaultTokensCrossService) {
+		if vs := s.vSessions[token]; vs != nil && s.users[vs.userID] != nil {
+			return s.users[vs.userID].ksUserID, nil
+		}
+	}
+	if sess == nil || (s.now().After(sess.expires) && !s.has(FaultKeystoreSessionNeverExpires)) {
 		return "", errUnauthorized
 	}
 	return sess.userID, nil
@@ -254,15 +275,19 @@ func (s *Store) CreateKEK(ksUID string, req meeco.KeyEncryptionKeyRequest) (*mee
 	if u == nil {
 		return nil, errUnauthorized
 	}
-	if u.kek != nil {
+	if u.kek != nil && !s.has(FaultKEKOverwrite) {
 		return nil, meeco.NewError(meeco.AlreadyExists, "key encryption key already exists")
 	}
 	u.kek = &wrappedKey{id: newID(), ksUserID: ksUID, serialized: req.SerializedKeyEncryptionKey, seq: s.nextSeq()}
-	return kekResponse(u.kek), nil
+	return s.kekResponse(u.kek), nil
 }
 
-func kekResponse(k *wrappedKey) *meeco.KeyEncryptionKeyResponse {
-	return &meeco.KeyEncryptionKeyResponse{KeyEncryptionKey: meeco.KeyEncryptionKey{ID: k.id, SerializedKeyEncryptionKey: k.serialized}}
+func (s *Store) kekResponse(k *wrappedKey) *meeco.KeyEncryptionKeyResponse {
+	ser := k.serialized
+	if s.has(FaultKEKArtifactsReordered) {
+		ser = reencodeReversedArtifacts(ser)
+	}
+	return &meeco.KeyEncryptionKeyResponse{KeyEncryptionKey: meeco.KeyEncryptionKey{ID: k.id, SerializedKeyEncryptionKey: ser}}
 }
 
 // GetKEK answers GET /key_encryption_key; 404 before one was posted.
@@ -270,10 +295,13 @@ func (s *Store) GetKEK(ksUID string) (*meeco.KeyEncryptionKeyResponse, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.ksUsers[ksUID]
+	if s.has(FaultKEKOfAnotherUser) {
+		u = s.newestKEKHolder()
+	}
 	if u == nil || u.kek == nil {
 		return nil, errNotFound("key encryption key")
 	}
-	return kekResponse(u.kek), nil
+	return s.kekResponse(u.kek), nil
 }
 
 // CreateDEK answers POST /data_encryption_keys.
@@ -288,11 +316,15 @@ func (s *Store) CreateDEK(ksUID string, req meeco.DataEncryptionKeyRequest) (*me
 	defer s.mu.Unlock()
 	k := &wrappedKey{id: newID(), ksUserID: ksUID, serialized: req.SerializedDataEncryptionKey, seq: s.nextSeq()}
 	s.deks[k.id] = k
-	return dekResponse(k), nil
+	return s.dekResponse(k), nil
 }
 
-func dekResponse(k *wrappedKey) *meeco.DataEncryptionKeyResponse {
-	return &meeco.DataEncryptionKeyResponse{DataEncryptionKey: meeco.DataEncryptionKey{ID: k.id, SerializedDataEncryptionKey: k.serialized}}
+func (s *Store) dekResponse(k *wrappedKey) *meeco.DataEncryptionKeyResponse {
+	ser := k.serialized
+	if s.has(FaultDEKVersionByte) {
+		ser = reencodeVersion(ser, 'K')
+	}
+	return &meeco.DataEncryptionKeyResponse{DataEncryptionKey: meeco.DataEncryptionKey{ID: k.id, SerializedDataEncryptionKey: ser}}
 }
 
 // GetDEK answers GET /data_encryption_keys/{id}; another user's DEK is 404.
@@ -300,10 +332,10 @@ func (s *Store) GetDEK(ksUID, id string) (*meeco.DataEncryptionKeyResponse, erro
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	k := s.deks[id]
-	if k == nil || k.ksUserID != ksUID {
+	if k == nil || (k.ksUserID != ksUID && !s.has(FaultDEKCrossUser)) {
 		return nil, errNotFound("data encryption key")
 	}
-	return dekResponse(k), nil
+	return s.dekResponse(k), nil
 }
 
 // CreateKeypair answers POST /keypairs. external_identifiers need not be
@@ -336,13 +368,20 @@ func (s *Store) CreateKeypair(ksUID string, req meeco.KeypairRequest) (*meeco.Ke
 	defer s.mu.Unlock()
 	kp := &keypair{id: newID(), ksUserID: ksUID, publicKey: req.PublicKey, wrappedPriv: req.EncryptedSerializedKey,
 		metadata: meta, externalIDs: ext, seq: s.nextSeq()}
+	if s.has(FaultWrappedKeyTruncated) && len(kp.wrappedPriv) > 4096 {
+		kp.wrappedPriv = kp.wrappedPriv[:4096]
+	}
 	s.keypairs[kp.id] = kp
 	s.ksKeypairs[ksUID] = append(s.ksKeypairs[ksUID], kp)
-	return keypairResponse(kp), nil
+	return s.keypairResponse(kp), nil
 }
 
-func keypairResponse(kp *keypair) *meeco.KeypairResponse {
-	return &meeco.KeypairResponse{Keypair: meeco.Keypair{ID: kp.id, PublicKey: kp.publicKey,
+func (s *Store) keypairResponse(kp *keypair) *meeco.KeypairResponse {
+	pub := kp.publicKey
+	if s.has(FaultKeypairPEMLF) {
+		pub = pemLF(pub)
+	}
+	return &meeco.KeypairResponse{Keypair: meeco.Keypair{ID: kp.id, PublicKey: pub,
 		EncryptedSerializedKey: kp.wrappedPriv, Metadata: kp.metadata, ExternalIdentifiers: slices.Clone(kp.externalIDs)}}
 }
 
@@ -351,10 +390,10 @@ func (s *Store) GetKeypair(ksUID, id string) (*meeco.KeypairResponse, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	kp := s.keypairs[id]
-	if kp == nil || kp.ksUserID != ksUID {
+	if kp == nil || (kp.ksUserID != ksUID && !s.has(FaultKeypairCrossUser)) {
 		return nil, errNotFound("keypair")
 	}
-	return keypairResponse(kp), nil
+	return s.keypairResponse(kp), nil
 }
 
 // GetKeypairByExternalID answers GET /keypairs/external_id/{external_id}.
@@ -362,10 +401,51 @@ func (s *Store) GetKeypairByExternalID(ksUID, ext string) (*meeco.KeypairRespons
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	list := s.ksKeypairs[ksUID]
+	if s.has(FaultKeypairExternalIDAnyUser) {
+		list = s.allKeypairs()
+	}
 	for i := len(list) - 1; i >= 0; i-- {
 		if slices.Contains(list[i].externalIDs, ext) {
-			return keypairResponse(list[i]), nil
+			return s.keypairResponse(list[i]), nil
 		}
 	}
 	return nil, errNotFound("keypair")
+}
+
+// Helpers of the faults, used only when one is on.
+
+func reverseString(v string) string {
+	b := []byte(v)
+	slices.Reverse(b)
+	return string(b)
+}
+
+func (s *Store) newestKSUser() *ksUser {
+	var best *ksUser
+	for _, u := range s.ksUsers {
+		if best == nil || u.seq > best.seq {
+			best = u
+		}
+	}
+	return best
+}
+
+func (s *Store) newestKEKHolder() *ksUser {
+	var best *ksUser
+	for _, u := range s.ksUsers {
+		if u.kek != nil && (best == nil || u.kek.seq > best.kek.seq) {
+			best = u
+		}
+	}
+	return best
+}
+
+// allKeypairs returns every user's keypairs, oldest first.
+func (s *Store) allKeypairs() []*keypair {
+	out := make([]*keypair, 0, len(s.keypairs))
+	for _, kp := range s.keypairs {
+		out = append(out, kp)
+	}
+	slices.SortFunc(out, func(a, b *keypair) int { return cmp.Compare(a.seq, b.seq) })
+	return out
 }

@@ -1,6 +1,7 @@
 package fakevault
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,54 @@ func TestKeystoreLogout(t *testing.T) {
 	_, err = f.st.AuthKeystore(tok)
 	wantKind(t, err, meeco.Unauthorized)
 	wantKind(t, f.st.DeleteKeystoreSession(tok), meeco.Unauthorized)
+}
+
+// TestReservationsBounded floods POST /srp/username past the cap: the store
+// keeps maxReservations, the newest ones, and still registers a user whose
+// reservation was dropped.
+func TestReservationsBounded(t *testing.T) {
+	f := newFixture(t)
+	var names []string
+	for i := 0; i < maxReservations+50; i++ {
+		r, err := f.st.ReserveUsername()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, r.Username)
+	}
+	if n := f.st.reserved.len(); n != maxReservations {
+		t.Fatalf("reservations=%d, want the cap %d", n, maxReservations)
+	}
+	if f.st.reserved.has(names[0]) || !f.st.reserved.has(names[len(names)-1]) {
+		t.Fatal("want the oldest reservation dropped and the newest kept")
+	}
+	registerSRP(t, f.st, names[0], []byte("pw"))
+	// An hour later every reservation has expired and the next call sweeps
+	// them all.
+	f.advance(usernameTTL + time.Second)
+	if _, err := f.st.ReserveUsername(); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.st.reserved.len(); n != 1 {
+		t.Fatalf("reservations after expiry=%d, want 1", n)
+	}
+}
+
+func TestReservationsQueue(t *testing.T) {
+	r := newReservations()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 3000; i++ {
+		r.add(strconv.Itoa(i), t0.Add(time.Duration(i)*time.Second), 100)
+	}
+	if r.len() != 100 || !r.has("2999") || r.has("2899") || !r.has("2900") {
+		t.Fatalf("len=%d: want the newest 100 of 3000", r.len())
+	}
+	if len(r.order)-r.head != 100 {
+		t.Fatalf("queue holds %d live entries, want 100", len(r.order)-r.head)
+	}
+	r.release("2950")
+	r.expire(t0.Add(2960 * time.Second))
+	if r.len() != 40 || r.has("2959") || !r.has("2960") {
+		t.Fatalf("after expiry len=%d, want 40 (2960..2999)", r.len())
+	}
 }

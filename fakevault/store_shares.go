@@ -79,8 +79,9 @@ type checkedShare struct {
 }
 
 // checkSlotValue checks one slot value. owner tells whether the sender owns
-// the item: only the owner sends a verification hash.
-func checkSlotValue(v meeco.SlotValue, owner bool) error {
+// the item: only the owner sends a verification hash. f holds the faults
+// that loosen the hash rules.
+func checkSlotValue(v meeco.SlotValue, owner bool, f FaultSet) error {
 	if err := need("slot_values[].slot_id", v.SlotID); err != nil {
 		return err
 	}
@@ -103,9 +104,13 @@ func checkSlotValue(v meeco.SlotValue, owner bool) error {
 		return err
 	}
 	switch {
+	case owner && !hasHash && f.Has(FaultShareHashOptional):
+		return nil
 	case owner && !hasHash:
 		return errMissing("slot_values[].value_verification_hash")
 	case owner:
+		return checkHash("slot_values[].value_verification_hash", *v.ValueVerificationHash)
+	case hasHash && f.Has(FaultOnShareNonOwnerHash):
 		return checkHash("slot_values[].value_verification_hash", *v.ValueVerificationHash)
 	case hasHash:
 		return errInvalid("slot_values[].value_verification_hash", "must be null when the sender is not the item's owner")
@@ -113,7 +118,7 @@ func checkSlotValue(v meeco.SlotValue, owner bool) error {
 	return nil
 }
 
-func (s *Store) checkPostShare(in meeco.PostShare) (*checkedShare, error) {
+func checkPostShare(in meeco.PostShare) (*checkedShare, error) {
 	if err := need("recipient_id", in.RecipientID); err != nil {
 		return nil, err
 	}
@@ -162,9 +167,26 @@ func (s *Store) checkPostShare(in meeco.PostShare) (*checkedShare, error) {
 	return cs, nil
 }
 
-// CreateShares answers POST /items/{id}/shares. Every share of the request
-// is checked before any is made.
+// CreateShares answers POST /items/{id}/shares. It works in two phases:
+// planShares checks every share of the request against the store and
+// settles what each will be, changing nothing; applyShares then makes them
+// all. A request with one bad share makes none.
 func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) (*meeco.SharesResponse, error) {
+	checked, err := checkCreateShares(req)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.planShares(uid, itemID, checked)
+	if err != nil {
+		return nil, err
+	}
+	return s.applyShares(p), nil
+}
+
+// checkCreateShares runs the checks that need no state on every share.
+func checkCreateShares(req meeco.CreateSharesRequest) ([]*checkedShare, error) {
 	if len(req.Shares) == 0 {
 		return nil, errMissing("shares")
 	}
@@ -173,152 +195,241 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 	}
 	checked := make([]*checkedShare, len(req.Shares))
 	for i, in := range req.Shares {
-		cs, err := s.checkPostShare(in)
+		cs, err := checkPostShare(in)
 		if err != nil {
 			return nil, err
 		}
 		checked[i] = cs
 	}
+	return checked, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// sharePlan is a POST /items/{id}/shares checked against the store: the
+// sender's item as the sender sees it, and each share to make.
+type sharePlan struct {
+	uid           string
+	it            *item
+	owner, origID string // the item's owner and the owner's item id
+	holder        *share // the share holding the sender's copy; nil for an own item
+	// The sender can share what it sees: every slot of its own item, or
+	// the slots of its copy that the holding share delivers (what GET
+	// /items shows it, under that share's DEK).
+	visible     []*slot
+	senderSlots map[string]*slot // visible, by the sender's slot id
+	shares      []plannedShare
+	now         time.Time
+	faults      FaultSet
+}
+
+// plannedShare is one share of a plan: the checked request, the share an
+// on-share is made through, and the recipient's keypair id.
+type plannedShare struct {
+	*checkedShare
+	parent    *share
+	keypairID string
+}
+
+// origSlotID is the owner's id of a slot the sender sees.
+func (p *sharePlan) origSlotID(sl *slot) string {
+	if p.it.own {
+		return sl.id
+	}
+	return sl.originalID
+}
+
+// sharedSlot returns the sender's slot a share is limited to, or nil.
+func (p *sharePlan) sharedSlot(in meeco.PostShare) *slot {
+	if in.SlotID == nil || *in.SlotID == "" {
+		return nil
+	}
+	return p.senderSlots[*in.SlotID]
+}
+
+// planShares checks each share against the store. It changes nothing.
+func (s *Store) planShares(uid, itemID string, checked []*checkedShare) (*sharePlan, error) {
 	it, err := s.heldItem(uid, itemID)
 	if err != nil {
 		return nil, err
 	}
-	owner, origID := uid, it.id
-	var holder *share
+	p := &sharePlan{uid: uid, it: it, owner: uid, origID: it.id, now: s.clock(), faults: s.f}
 	if !it.own {
-		holder = s.shares[it.shareID]
-		if holder == nil {
+		if p.holder = s.shares[it.shareID]; p.holder == nil {
 			return nil, errNotFound("item")
 		}
-		owner, origID = it.ownerID, it.originalID
+		p.owner, p.origID = it.ownerID, it.originalID
 	}
-	// The sender can share what it sees: every slot of its own item, or the
-	// slots of its copy that the holding share delivers (what GET /items
-	// shows it, under that share's DEK).
-	visible := s.visibleSlots(it)
-	senderSlots := map[string]*slot{}
-	for _, sl := range visible {
-		senderSlots[sl.id] = sl
+	p.visible = s.visibleSlots(it)
+	p.senderSlots = make(map[string]*slot, len(p.visible))
+	for _, sl := range p.visible {
+		p.senderSlots[sl.id] = sl
 	}
-	origSlotID := func(sl *slot) string {
-		if it.own {
-			return sl.id
+	for _, cs := range checked {
+		ps, err := s.planShare(p, cs)
+		if err != nil {
+			return nil, err
 		}
-		return sl.originalID
+		p.shares = append(p.shares, ps)
 	}
-	now := s.clock()
-	parents := make([]*share, len(checked))
-	for i, cs := range checked {
-		in := cs.in
-		if holder != nil {
-			slot := ""
-			if in.SlotID != nil && senderSlots[*in.SlotID] != nil {
-				slot = origSlotID(senderSlots[*in.SlotID])
-			}
-			p, err := s.onShareParent(it, holder, slot, visible)
-			if err != nil {
-				return nil, err
-			}
-			parents[i] = p
-		}
-		parent := parents[i]
-		switch {
-		case in.RecipientID == uid:
-			return nil, errInvalid("recipient_id", "is the sender")
-		case in.RecipientID == owner:
-			return nil, errInvalid("recipient_id", "already owns the item")
-		case s.users[in.RecipientID] == nil || s.connectionBetween(uid, in.RecipientID) == nil:
-			return nil, errInvalid("recipient_id", "is not a user you are connected to")
-		}
-		if in.SlotID != nil && *in.SlotID != "" && senderSlots[*in.SlotID] == nil {
-			return nil, errInvalid("slot_id", "does not name a slot of this item")
-		}
-		for sid, v := range cs.values {
-			if senderSlots[sid] == nil {
-				return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
-			}
-			// The SDK sends only the shared slot here (it filters by
-			// slot_id before encrypting), so anything else is a client bug.
-			if in.SlotID != nil && *in.SlotID != "" && sid != *in.SlotID {
-				return nil, errInvalid("slot_values[].slot_id", "is not the shared slot")
-			}
-			if err := checkSlotValue(v, it.own); err != nil {
-				return nil, err
-			}
-		}
-		if !cs.expiresAt.IsZero() {
-			if !cs.expiresAt.After(now) {
-				return nil, errInvalid("expires_at", "must be in the future")
-			}
-			if parent != nil && !parent.expiresAt.IsZero() && cs.expiresAt.After(parent.expiresAt) {
-				return nil, errInvalid("expires_at", "must not be later than the expiry of the share the item was received by")
-			}
-		}
-		if in.KeypairExternalID == "" {
-			// The SDK omits keypair_external_id when the connection has
-			// none; the Vault knows it from the connection.
-			c := s.connectionBetween(uid, in.RecipientID)
-			if peer := s.conns[c.peerID]; peer != nil && peer.publicKey == in.PublicKey {
-				cs.in.KeypairExternalID = peer.keypairID
-			} else {
-				return nil, errMissing("keypair_external_id")
-			}
-		}
-	}
+	return p, nil
+}
 
-	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
-	for i, cs := range checked {
-		in, parent := cs.in, parents[i]
-		sh := &share{id: newID(), ownerID: owner, senderID: uid, recipientID: in.RecipientID, itemID: origID,
-			senderItemID: it.id, publicKey: in.PublicKey, keypairExternalID: in.KeypairExternalID,
-			encryptedDEK: in.EncryptedDEK, onsharing: it.own && in.OnsharingPermitted != nil && *in.OnsharingPermitted,
-			acceptance: cs.acceptance, terms: copyPtr(in.Terms), createdAt: now, expiresAt: cs.expiresAt, seq: s.nextSeq()}
-		if in.SlotID != nil && *in.SlotID != "" {
-			sh.slotID = origSlotID(senderSlots[*in.SlotID])
-			sh.grant = sh.slotID
+// planShare checks one share: the right to on-share, the recipient, the
+// slots, the expiry, and the recipient's keypair id.
+func (s *Store) planShare(p *sharePlan, cs *checkedShare) (plannedShare, error) {
+	in := cs.in
+	ps := plannedShare{checkedShare: cs, keypairID: in.KeypairExternalID}
+	if p.holder != nil {
+		slot := ""
+		if sl := p.sharedSlot(in); sl != nil {
+			slot = p.origSlotID(sl)
 		}
-		if parent != nil {
-			sh.parentID = parent.id
-			if sh.grant == "" {
-				// A full on-share carries what the sender holds, no more:
-				// the owner's later re-key must not widen it.
-				sh.grant = parent.grant
-			}
+		parent, err := s.onShareParent(p.it, p.holder, slot, p.visible)
+		if err != nil {
+			return ps, err
 		}
-		// What the share delivers, by the owner's slot id: every slot the
-		// sender sees that the share grants, with its value if it was sent
-		// one. A non-owner's share keeps the owner's hash of the value: the
-		// holder's, whose verification key the sender read and re-sent.
-		sh.vals = map[string]valueFields{}
-		for _, ss := range visible {
-			o := origSlotID(ss)
-			if !sh.grants(o) {
-				continue
-			}
-			var vf valueFields
-			if v := cs.values[ss.id]; v.EncryptedValue != nil && *v.EncryptedValue != "" {
-				vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
-				if !it.own {
-					vf.hash = copyPtr(holder.vals[o].hash)
-				}
-			}
-			sh.vals[o] = vf
+		ps.parent = parent
+	}
+	if err := s.checkRecipient(p.uid, p.owner, in.RecipientID); err != nil {
+		return ps, err
+	}
+	if err := p.checkSlots(cs); err != nil {
+		return ps, err
+	}
+	if err := checkShareExpiry(cs.expiresAt, ps.parent, p.now); err != nil {
+		return ps, err
+	}
+	if ps.keypairID == "" {
+		// The SDK omits keypair_external_id when the connection has none;
+		// the Vault knows it from the connection.
+		var peer *connection
+		if c := s.connectionBetween(p.uid, in.RecipientID); c != nil {
+			peer = s.conns[c.peerID]
 		}
-		if c := s.copyFor(in.RecipientID, origID); c != nil {
+		if peer == nil || peer.publicKey != in.PublicKey {
+			return ps, errMissing("keypair_external_id")
+		}
+		ps.keypairID = peer.keypairID
+	}
+	return ps, nil
+}
+
+// checkRecipient requires a user the sender is connected to, other than
+// the sender and the item's owner.
+func (s *Store) checkRecipient(uid, owner, recipient string) error {
+	switch {
+	case recipient == uid:
+		return errInvalid("recipient_id", "is the sender")
+	case recipient == owner:
+		return errInvalid("recipient_id", "already owns the item")
+	case s.users[recipient] == nil:
+		return errInvalid("recipient_id", "is not a user you are connected to")
+	case s.connectionBetween(uid, recipient) == nil && !s.has(FaultShareToStranger):
+		return errInvalid("recipient_id", "is not a user you are connected to")
+	}
+	return nil
+}
+
+// checkSlots requires slot_id and every slot value to name a slot the
+// sender sees, and each value to be complete.
+func (p *sharePlan) checkSlots(cs *checkedShare) error {
+	in := cs.in
+	limited := in.SlotID != nil && *in.SlotID != ""
+	if limited && p.senderSlots[*in.SlotID] == nil {
+		return errInvalid("slot_id", "does not name a slot of this item")
+	}
+	for sid, v := range cs.values {
+		if p.senderSlots[sid] == nil {
+			return errInvalid("slot_values[].slot_id", "does not name a slot of this item")
+		}
+		// The SDK sends only the shared slot here (it filters by slot_id
+		// before encrypting), so anything else is a client bug.
+		if limited && sid != *in.SlotID {
+			return errInvalid("slot_values[].slot_id", "is not the shared slot")
+		}
+		if err := checkSlotValue(v, p.it.own, p.faults); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkShareExpiry requires a future expiry, no later than the expiry of
+// the share an on-share is made through.
+func checkShareExpiry(exp time.Time, parent *share, now time.Time) error {
+	if exp.IsZero() {
+		return nil
+	}
+	if !exp.After(now) {
+		return errInvalid("expires_at", "must be in the future")
+	}
+	if parent != nil && !parent.expiresAt.IsZero() && exp.After(parent.expiresAt) {
+		return errInvalid("expires_at", "must not be later than the expiry of the share the item was received by")
+	}
+	return nil
+}
+
+// applyShares makes the planned shares, each with the recipient's copy
+// (or riding on the copy the recipient already holds).
+func (s *Store) applyShares(p *sharePlan) *meeco.SharesResponse {
+	out := &meeco.SharesResponse{Shares: make([]meeco.Share, 0, len(p.shares))}
+	for _, ps := range p.shares {
+		sh := s.newShare(p, ps)
+		if c := s.copyFor(sh.recipientID, p.origID); c != nil {
 			sh.viaShareID = c.shareID
 			s.indexShare(sh)
-			s.addCopySlots(c, sh, visible, origSlotID, now)
+			s.addCopySlots(c, sh, p.visible, p.origSlotID, p.now)
 			s.rehome(c)
 		} else {
-			s.makeCopy(sh, it, visible, origSlotID, now)
+			s.makeCopy(sh, p.it, p.visible, p.origSlotID, p.now)
 			s.indexShare(sh)
 		}
 		out.Shares = append(out.Shares, s.shareView(sh))
 	}
-	return out, nil
+	return out
+}
+
+// newShare builds the record of a planned share, with what it delivers.
+func (s *Store) newShare(p *sharePlan, ps plannedShare) *share {
+	in := ps.in
+	sh := &share{id: newID(), ownerID: p.owner, senderID: p.uid, recipientID: in.RecipientID, itemID: p.origID,
+		senderItemID: p.it.id, publicKey: in.PublicKey, keypairExternalID: ps.keypairID,
+		encryptedDEK: in.EncryptedDEK, onsharing: p.it.own && in.OnsharingPermitted != nil && *in.OnsharingPermitted,
+		acceptance: ps.acceptance, terms: copyPtr(in.Terms), createdAt: p.now, expiresAt: ps.expiresAt, seq: s.nextSeq()}
+	if sl := p.sharedSlot(in); sl != nil {
+		sh.slotID = p.origSlotID(sl)
+		if !s.has(FaultSlotShareShowsAllSlots) {
+			sh.grant = sh.slotID
+		}
+	}
+	s.damageNewShare(sh, in)
+	if ps.parent != nil {
+		sh.parentID = ps.parent.id
+		if sh.grant == "" {
+			// A full on-share carries what the sender holds, no more: the
+			// owner's later re-key must not widen it.
+			sh.grant = ps.parent.grant
+		}
+	}
+	// What the share delivers, by the owner's slot id: every slot the
+	// sender sees that the share grants, with its value if it was sent
+	// one. A non-owner's share keeps the owner's hash of the value: the
+	// holder's, whose verification key the sender read and re-sent.
+	sh.vals = map[string]valueFields{}
+	for _, ss := range p.visible {
+		o := p.origSlotID(ss)
+		if !sh.grants(o) {
+			continue
+		}
+		var vf valueFields
+		if v := ps.values[ss.id]; v.EncryptedValue != nil && *v.EncryptedValue != "" {
+			vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
+			if !p.it.own && !(s.has(FaultOnShareNonOwnerHash) && vf.hash != nil) {
+				vf.hash = copyPtr(p.holder.vals[o].hash)
+			}
+		}
+		sh.vals[o] = vf
+	}
+	return sh
 }
 
 // onShareParent picks the share through which the holder of copy it may
@@ -330,7 +441,7 @@ func (s *Store) CreateShares(uid, itemID string, req meeco.CreateSharesRequest) 
 // does, the holding share's refusal is the error.
 func (s *Store) onShareParent(it *item, holder *share, slot string, visible []*slot) (*share, error) {
 	allows := func(p *share) bool {
-		if s.expired(p) || !p.acceptance.Readable() || !p.onsharing {
+		if s.expired(p) || !p.acceptance.Readable() || (!p.onsharing && !s.has(FaultOnShareUnpermitted)) {
 			return false
 		}
 		if slot != "" {
@@ -599,6 +710,9 @@ func (s *Store) removeShare(sh *share) {
 	c := s.copyOf(sh)
 	s.unindexShare(sh)
 	onShares := s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id })
+	if s.has(FaultShareDeleteKeepsOnShares) {
+		onShares = nil
+	}
 	if c == nil || len(s.recipientShares(c.userID, c.originalID)) == 0 {
 		for _, o := range onShares {
 			s.removeShare(o)
@@ -628,6 +742,10 @@ func (s *Store) DeleteShare(uid, id string) error {
 	sh := s.shares[id]
 	if sh == nil || (sh.senderID != uid && sh.ownerID != uid && sh.recipientID != uid) {
 		return errNotFound("share")
+	}
+	if s.has(FaultShareDeleteKeepsCopy) {
+		s.unindexShare(sh)
+		return nil
 	}
 	s.removeShare(sh)
 	return nil
@@ -687,7 +805,7 @@ func (s *Store) ReconfigureShares(uid string, req meeco.ReconfigureSharesRequest
 			sh.expiresAt = *exp[i]
 		}
 		if r.OnsharingPermitted != nil {
-			if sh.onsharing && !*r.OnsharingPermitted {
+			if sh.onsharing && !*r.OnsharingPermitted && !s.has(FaultOnShareRevokeKeeps) {
 				for _, o := range s.sharesOf(sh.itemID, func(o *share) bool { return o.parentID == sh.id }) {
 					s.removeShare(o)
 				}
@@ -711,7 +829,7 @@ func (s *Store) GetItemShares(uid, itemID string) (*meeco.ItemSharesResponse, er
 	}
 	var list []*share
 	if it.own {
-		list = s.sharesOf(it.id, func(*share) bool { return true })
+		list = s.sharesOf(it.id, func(o *share) bool { return o.senderID == uid || !s.has(FaultItemSharesOmitOnShares) })
 	} else {
 		list = s.sharesOf(it.originalID, func(o *share) bool { return o.senderID == uid && o.senderItemID == it.id })
 	}
@@ -738,6 +856,22 @@ func (s *Store) GetItemShares(uid, itemID string) (*meeco.ItemSharesResponse, er
 // (and the update_item_shares client task) work at all, and dropping is the
 // only choice that keeps a slot share to its slot.
 func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesRequest) (*meeco.SharesResponse, error) {
+	deks, err := checkRekeyRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.checkRekeyTargets(uid, itemID, req, deks)
+	if err != nil {
+		return nil, err
+	}
+	return s.applyRekey(it, req, deks), nil
+}
+
+// checkRekeyRequest runs the checks of PUT /items/{id}/shares that need no
+// state and returns the new DEKs by share id.
+func checkRekeyRequest(req meeco.UpdateItemSharesRequest) (map[string]string, error) {
 	if len(req.ShareDEKs) == 0 && len(req.SlotValues) == 0 && len(req.ClientTasks) == 0 {
 		return nil, errMissing("share_deks or slot_values")
 	}
@@ -766,7 +900,7 @@ func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesR
 		if err := need("slot_values[].share_id", v.ShareID); err != nil {
 			return nil, err
 		}
-		if err := checkSlotValue(v, true); err != nil {
+		if err := checkSlotValue(v, true, FaultSet{}); err != nil {
 			return nil, err
 		}
 		k := key{v.ShareID, v.SlotID}
@@ -775,83 +909,100 @@ func (s *Store) UpdateItemShares(uid, itemID string, req meeco.UpdateItemSharesR
 		}
 		seen[k] = true
 	}
-	if err := checkTaskUpdates(req.ClientTasks); err != nil {
-		return nil, err
-	}
+	return deks, checkTaskUpdates(req.ClientTasks)
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// checkRekeyTargets requires the caller to own the item and every share,
+// slot and client task the request names. It changes nothing.
+func (s *Store) checkRekeyTargets(uid, itemID string, req meeco.UpdateItemSharesRequest, deks map[string]string) (*item, error) {
 	it, err := s.heldItem(uid, itemID)
 	if err != nil {
 		return nil, err
 	}
-	if !it.own {
+	origID := it.id
+	switch {
+	case !it.own && s.has(FaultRekeyByRecipient):
+		origID = it.originalID
+	case !it.own:
 		return nil, errForbidden("only the owner of an item re-keys its shares")
 	}
-	ofItem := func(id string) (*share, error) {
-		sh := s.shares[id]
-		if sh == nil || sh.itemID != it.id {
-			return nil, errInvalid("share_id", "is not a share of this item")
+	ofItem := func(id string) error {
+		if sh := s.shares[id]; sh == nil || sh.itemID != origID {
+			return errInvalid("share_id", "is not a share of this item")
 		}
-		return sh, nil
+		return nil
 	}
 	for id := range deks {
-		if _, err := ofItem(id); err != nil {
+		if err := ofItem(id); err != nil {
 			return nil, err
 		}
 	}
 	for _, v := range req.SlotValues {
-		if _, err := ofItem(v.ShareID); err != nil {
+		if err := ofItem(v.ShareID); err != nil {
 			return nil, err
 		}
-		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != it.id {
+		if sl := s.slots[v.SlotID]; sl == nil || sl.itemID != origID {
 			return nil, errInvalid("slot_values[].slot_id", "does not name a slot of this item")
 		}
 	}
-	if err := s.checkTaskOwner(uid, req.ClientTasks); err != nil {
-		return nil, err
-	}
+	return it, s.checkTaskOwner(uid, req.ClientTasks)
+}
 
+// applyRekey makes a checked re-key and answers with the shares it
+// touched, oldest first.
+func (s *Store) applyRekey(it *item, req meeco.UpdateItemSharesRequest, deks map[string]string) *meeco.SharesResponse {
 	now := s.clock()
 	touched := map[string]*share{}
 	for id, dek := range deks {
 		sh := s.shares[id]
-		sh.encryptedDEK, sh.reencrypted = dek, false
+		if !s.has(FaultRekeyKeepsOldDEK) {
+			sh.encryptedDEK, sh.reencrypted = dek, false
+		}
 		touched[id] = sh
 	}
 	for _, v := range req.SlotValues {
 		sh := s.shares[v.ShareID]
 		touched[sh.id] = sh
-		if !sh.grants(v.SlotID) {
-			continue // see above: accepted, never stored
-		}
-		var vf valueFields
-		if v.EncryptedValue != nil && *v.EncryptedValue != "" {
-			vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
-		}
-		sh.vals[v.SlotID] = vf
-		c := s.copyOf(sh)
-		if c == nil {
-			continue
-		}
-		cs := s.copySlot(c, v.SlotID)
-		if cs == nil {
-			cs = s.addCopySlot(c, s.slots[v.SlotID], v.SlotID, now)
-			s.sortCopySlots(c)
-		}
-		cs.updatedAt, c.updatedAt = now, now
+		s.rekeySlot(sh, v, now)
 	}
 	s.applyTaskUpdates(req.ClientTasks, now)
-	out := &meeco.SharesResponse{Shares: []meeco.Share{}}
 	list := make([]*share, 0, len(touched))
 	for _, sh := range touched {
 		list = append(list, sh)
 	}
 	slices.SortFunc(list, func(a, b *share) int { return cmp.Compare(a.seq, b.seq) })
+	out := &meeco.SharesResponse{Shares: make([]meeco.Share, 0, len(list))}
 	for _, sh := range list {
 		out.Shares = append(out.Shares, s.shareView(sh))
 	}
-	return out, nil
+	return out
+}
+
+// rekeySlot stores one re-keyed value on sh, adding the slot to the
+// recipient's copy if it lacks it. A value for a slot sh does not grant is
+// accepted and dropped (see UpdateItemShares).
+func (s *Store) rekeySlot(sh *share, v meeco.SlotValue, now time.Time) {
+	if !sh.grants(v.SlotID) && !s.has(FaultRekeyWidensSlotShare) {
+		return
+	}
+	var vf valueFields
+	if v.EncryptedValue != nil && *v.EncryptedValue != "" {
+		vf = valueFields{value: copyPtr(v.EncryptedValue), key: copyPtr(v.EncryptedValueVerificationKey), hash: copyPtr(v.ValueVerificationHash)}
+	}
+	sh.vals[v.SlotID] = vf
+	c := s.copyOf(sh)
+	if c == nil {
+		return
+	}
+	cs := s.copySlot(c, v.SlotID)
+	if cs == nil && s.has(FaultRekeyDropsNewSlot) {
+		return
+	}
+	if cs == nil {
+		cs = s.addCopySlot(c, s.slots[v.SlotID], v.SlotID, now)
+		s.sortCopySlots(c)
+	}
+	cs.updatedAt, c.updatedAt = now, now
 }
 
 // IncomingFilter holds the query of GET /incoming_shares.
@@ -880,7 +1031,7 @@ func (s *Store) peerOf(uid, connID string) (string, error) {
 }
 
 func (s *Store) shareList(recs []*share, p Page) (*meeco.SharesListResponse, error) {
-	page, meta, next, err := paginate(recs, func(sh *share) uint64 { return sh.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(sh *share) uint64 { return sh.seq }, p)
 	if err != nil {
 		return nil, err
 	}
@@ -907,7 +1058,7 @@ func (s *Store) ListIncoming(uid string, f IncomingFilter, p Page) (*meeco.Share
 	}
 	var recs []*share
 	for _, sh := range s.incoming[uid] {
-		if s.expired(sh) || (f.Acceptance != "" && string(sh.acceptance) != f.Acceptance) ||
+		if (s.expired(sh) && !s.has(FaultExpiredShareListed)) || (f.Acceptance != "" && string(sh.acceptance) != f.Acceptance) ||
 			(len(f.ShareIDs) > 0 && !slices.Contains(f.ShareIDs, sh.id)) || (f.OwnConnectionID != "" && sh.senderID != peer) {
 			continue
 		}
@@ -929,6 +1080,11 @@ func (s *Store) ListOutgoing(uid string, f OutgoingFilter, p Page) (*meeco.Share
 		}
 	}
 	var recs []*share
+	if s.has(FaultOutgoingListsReceived) {
+		for _, sh := range s.incoming[uid] {
+			recs = append(recs, sh)
+		}
+	}
 	for _, sh := range s.outgoing[uid] {
 		if (len(f.ItemIDs) > 0 && !slices.Contains(f.ItemIDs, sh.itemID) && !slices.Contains(f.ItemIDs, sh.senderItemID)) ||
 			(f.OwnConnectionID != "" && sh.recipientID != peer) {
@@ -942,7 +1098,7 @@ func (s *Store) ListOutgoing(uid string, f OutgoingFilter, p Page) (*meeco.Share
 // incomingShare returns a live share addressed to uid.
 func (s *Store) incomingShare(uid, id string) (*share, error) {
 	sh := s.shares[id]
-	if sh == nil || sh.recipientID != uid || s.expired(sh) {
+	if sh == nil || (sh.recipientID != uid && !s.has(FaultIncomingShareAnyUser)) || (s.expired(sh) && !s.has(FaultShareNeverExpires)) {
 		return nil, errNotFound("share")
 	}
 	return sh, nil
@@ -1005,6 +1161,9 @@ func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh, err := s.incomingShare(uid, id)
+	if err != nil && s.has(FaultAcceptBySender) && s.shares[id] != nil && s.shares[id].senderID == uid {
+		sh, err = s.shares[id], nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -1018,4 +1177,22 @@ func (s *Store) AcceptShare(uid, id string) (*meeco.ShareResponse, error) {
 		return nil, errState("a rejected share cannot be accepted")
 	}
 	return &meeco.ShareResponse{Share: s.shareView(sh)}, nil
+}
+
+// damageNewShare applies the faults that change a share as it is made.
+func (s *Store) damageNewShare(sh *share, in meeco.PostShare) {
+	if s.has(FaultOnShareDepthUnbounded) && in.OnsharingPermitted != nil {
+		sh.onsharing = *in.OnsharingPermitted
+	}
+	if s.has(FaultShareKeypairIDSender) {
+		if c := s.connectionBetween(sh.senderID, sh.recipientID); c != nil {
+			sh.keypairExternalID = c.keypairID
+		}
+	}
+	if s.has(FaultTermsDropped) {
+		sh.terms = nil
+	}
+	if s.has(FaultShareExpiryDropped) {
+		sh.expiresAt = time.Time{}
+	}
 }

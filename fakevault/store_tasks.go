@@ -13,6 +13,9 @@ import (
 // queueTask adds a todo task unless one of the same kind for the same
 // target is already waiting: ten edits need one re-key.
 func (s *Store) queueTask(uid string, wt meeco.ClientTaskWorkType, target string) {
+	if s.has(FaultTaskNotQueued) {
+		return
+	}
 	for _, t := range s.userTasks[uid] {
 		if t.workType == wt && t.targetID == target && t.state == meeco.TaskTodo {
 			return
@@ -27,7 +30,8 @@ func (s *Store) queueTask(uid string, wt meeco.ClientTaskWorkType, target string
 
 // TaskFilter holds the query of GET /client_task_queue. States empty means
 // todo, the SDK's default. ChangeState moves the returned tasks to
-// in_progress, as the SDK's change_state=true asks.
+// in_progress, as the SDK's change_state=true asks; the answer still shows
+// them in the state they were listed in.
 type TaskFilter struct {
 	States      []string
 	WorkType    string
@@ -56,17 +60,23 @@ func (s *Store) ListTasks(uid string, f TaskFilter, p Page) (*meeco.ClientTasksR
 			recs = append(recs, t)
 		}
 	}
-	page, meta, next, err := paginate(recs, func(t *clientTask) uint64 { return t.seq }, p)
+	page, meta, next, err := paginate(s.f, recs, func(t *clientTask) uint64 { return t.seq }, p)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock()
 	out := &meeco.ClientTasksResponse{ClientTasks: []meeco.ClientTask{}, Meta: meta, NextPageAfter: next}
 	for _, t := range page {
-		if f.ChangeState && t.state != meeco.TaskInProgress {
+		// The answer shows each task as it was found: Meeco's SDK
+		// (client-task-queue:run-batch) lists with change_state=true and
+		// then refuses to execute any task it sees in_progress.
+		if s.has(FaultTaskListShowsInProgress) && f.ChangeState {
 			t.state, t.transitionAt = meeco.TaskInProgress, now
 		}
 		out.ClientTasks = append(out.ClientTasks, taskView(t))
+		if f.ChangeState && t.state != meeco.TaskInProgress {
+			t.state, t.transitionAt = meeco.TaskInProgress, now
+		}
 	}
 	return out, nil
 }
@@ -128,7 +138,14 @@ func (s *Store) UpdateTasks(uid string, req meeco.UpdateClientTasksRequest) (*me
 	if err := s.checkTaskOwner(uid, req.ClientTasks); err != nil {
 		return nil, err
 	}
-	updated := s.applyTaskUpdates(req.ClientTasks, s.clock())
+	var updated []*clientTask
+	if s.has(FaultTaskUpdateIgnored) {
+		for _, u := range req.ClientTasks {
+			updated = append(updated, s.tasks[u.ID])
+		}
+	} else {
+		updated = s.applyTaskUpdates(req.ClientTasks, s.clock())
+	}
 	out := &meeco.ClientTasksResponse{ClientTasks: []meeco.ClientTask{}, Meta: meeco.Meta{OrderBy: "created_at",
 		Order: "asc", PerPage: len(updated), RecordsCount: len(updated), Page: 1, PageCount: 1}}
 	for _, t := range updated {

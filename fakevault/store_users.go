@@ -1,6 +1,13 @@
 package fakevault
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/json"
+	"strconv"
+	"strings"
+
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
@@ -19,6 +26,62 @@ func encryptToken(pemKey, token string) (string, error) {
 	return cryppo.EncryptRSA(pub, []byte(token))
 }
 
+// wrapToken wraps a session token for user u, who logged in with pemKey:
+// encryptToken, unless a fault of the token wrap is on. It runs outside
+// the lock; others is a snapshot of the other users' login keys, newest
+// first, taken only when a fault needs it.
+func (s *Store) wrapToken(pemKey, token string, others []string) (string, error) {
+	switch {
+	case s.has(FaultSessionTokenClear):
+		return token, nil
+	case s.has(FaultSessionTokenWrongKey) && len(others) > 0:
+		return encryptToken(others[0], token)
+	case s.has(FaultSessionTokenOAEPSHA256):
+		pub, err := cryppo.ParsePublicKeyPEM(pemKey)
+		if err != nil {
+			return "", errInvalid("public_key", "is not an RSA public key PEM")
+		}
+		ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub.RSA(), []byte(token), nil)
+		if err != nil {
+			return "", err
+		}
+		return (&cryppo.Encrypted{Strategy: cryppo.Strategy("Rsa" + strconv.Itoa(pub.Bits())), Ciphertext: ct}).String(), nil
+	}
+	return encryptToken(pemKey, token)
+}
+
+// otherLoginKeys lists the login keys of users other than u, newest first:
+// what FaultSessionTokenWrongKey encrypts to.
+func (s *Store) otherLoginKeys(u *vUser) []string {
+	if !s.has(FaultSessionTokenWrongKey) {
+		return nil
+	}
+	var best *vUser
+	for _, o := range s.users {
+		if o.publicKey != u.publicKey && (best == nil || o.seq > best.seq) {
+			best = o
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return []string{best.publicKey}
+}
+
+// userByKeyPrefix is FaultSessionKeyPrefixMatch: the newest user whose login
+// key starts like pemKey, as a lookup on a truncated index column finds.
+func (s *Store) userByKeyPrefix(pemKey string) *vUser {
+	const n = 64
+	prefix := pemKey[:min(n, len(pemKey))]
+	var best *vUser
+	for _, u := range s.users {
+		if strings.HasPrefix(u.publicKey, prefix) && (best == nil || u.seq > best.seq) {
+			best = u
+		}
+	}
+	return best
+}
+
 // CreateUser answers POST /me: it consumes a one-time admission token from
 // the Keystore, registers the login public key exactly as sent, and opens a
 // first session.
@@ -35,9 +98,15 @@ func (s *Store) CreateUser(req meeco.CreateMeRequest) (*meeco.CreateMeResponse, 
 		s.mu.Unlock()
 		return nil, meeco.NewError(meeco.AuthenticationFailed, "admission token is invalid, expired or used")
 	}
-	delete(s.admissions, req.AdmissionToken)
+	if !s.has(FaultAdmissionReusable) {
+		delete(s.admissions, req.AdmissionToken)
+	}
 	now := s.clock()
-	u := &vUser{id: newID(), ksUserID: adm.ksUserID, publicKey: req.PublicKey, joinedAt: now, seq: s.nextSeq()}
+	u := &vUser{id: newID(), ksUserID: adm.ksUserID, publicKey: req.PublicKey, joinedAt: now, joined: meeco.FormatTime(now), seq: s.nextSeq()}
+	if s.has(FaultMeLoginKeyLF) {
+		u.publicKey = pemLF(u.publicKey)
+	}
+	s.encodeMe(u)
 	s.users[u.id] = u
 	// The most recent registration of a key wins at POST /session: test
 	// key sets are small and fixed, so the same key can be registered by
@@ -47,8 +116,9 @@ func (s *Store) CreateUser(req meeco.CreateMeRequest) (*meeco.CreateMeResponse, 
 	tok := newToken()
 	s.vSessions[tok] = &session{id: newID(), userID: u.id, from: now, expires: now.Add(s.ttl)}
 	view := userView(u)
+	others := s.otherLoginKeys(u)
 	s.mu.Unlock()
-	enc, err := encryptToken(req.PublicKey, tok)
+	enc, err := s.wrapToken(req.PublicKey, tok, others)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +139,9 @@ func (s *Store) CreateVaultSession(req meeco.VaultSessionRequest) (*meeco.VaultS
 	s.mu.Lock()
 	s.sweep()
 	u := s.usersByKey[req.PublicKey]
+	if u == nil && s.has(FaultSessionKeyPrefixMatch) {
+		u = s.userByKeyPrefix(req.PublicKey)
+	}
 	if u == nil {
 		s.mu.Unlock()
 		return nil, errLogin
@@ -76,8 +149,9 @@ func (s *Store) CreateVaultSession(req meeco.VaultSessionRequest) (*meeco.VaultS
 	now := s.clock()
 	tok := newToken()
 	s.vSessions[tok] = &session{id: newID(), userID: u.id, from: now, expires: now.Add(life)}
+	others := s.otherLoginKeys(u)
 	s.mu.Unlock()
-	enc, err := encryptToken(req.PublicKey, tok)
+	enc, err := s.wrapToken(req.PublicKey, tok, others)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +166,14 @@ func (s *Store) AuthVault(token string) (string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sess := s.vSessions[token]
-	if sess == nil || s.now().After(sess.expires) || s.users[sess.userID] == nil {
+	if sess == nil && s.has(FaultTokensCrossService) {
+		if ks := s.ksSessions[token]; ks != nil {
+			if u := s.userOfKS(ks.userID); u != nil {
+				return u.id, nil
+			}
+		}
+	}
+	if sess == nil || (s.now().After(sess.expires) && !s.has(FaultVaultSessionNeverExpires)) || s.users[sess.userID] == nil {
 		return "", errUnauthorized
 	}
 	return sess.userID, nil
@@ -105,14 +186,24 @@ func (s *Store) DeleteVaultSession(token string) error {
 	if s.vSessions[token] == nil {
 		return errUnauthorized
 	}
-	delete(s.vSessions, token)
+	if !s.has(FaultVaultLogoutIgnored) {
+		delete(s.vSessions, token)
+	}
 	return nil
 }
 
+// userView renders a user. GET /vault/me is the route a load test hits
+// most, so the join time is formatted once, when the user is made.
 func userView(u *vUser) meeco.User {
+	// u.joined is written once, before the record is shared: pointing at
+	// it is safe after the lock is released.
+	joined := &u.joined
+	if u.joined == "" { // a record made without CreateUser (tests)
+		joined = ptr(meeco.FormatTime(u.joinedAt))
+	}
 	return meeco.User{
 		ID: u.id, FullName: copyPtr(u.fullName), Email: copyPtr(u.email), Country: copyPtr(u.country),
-		JoinedAt: meeco.FormatTime(u.joinedAt), OnboardedAt: ptr(meeco.FormatTime(u.joinedAt)),
+		JoinedAt: *joined, OnboardedAt: joined,
 		Timezone: copyPtr(u.timezone), PrivateDEKExternalID: copyPtr(u.privateDEK), DID: copyPtr(u.did),
 		AcceptedTerms: true, UserType: meeco.UserHuman,
 	}
@@ -127,6 +218,34 @@ func (s *Store) GetMe(uid string) (*meeco.MeResponse, error) {
 		return nil, errUnauthorized
 	}
 	return &meeco.MeResponse{User: userView(u)}, nil
+}
+
+// MeJSON is GetMe already encoded: GET /vault/me is the plain
+// authenticated route load tests hammer, and its answer changes only when
+// the user does, so it is encoded at each change (encodeMe) instead of at
+// each read.
+func (s *Store) MeJSON(uid string) (json.RawMessage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.users[uid]
+	if u == nil {
+		return nil, errUnauthorized
+	}
+	if u.me != nil {
+		return u.me, nil // never written in place: encodeMe replaces it
+	}
+	return json.Marshal(meeco.MeResponse{User: userView(u)})
+}
+
+// encodeMe refreshes the user's encoded GET /me answer; the caller holds
+// the write lock.
+func (s *Store) encodeMe(u *vUser) {
+	b, err := json.Marshal(meeco.MeResponse{User: userView(u)})
+	if err != nil {
+		u.me = nil // MeJSON encodes on each read instead
+		return
+	}
+	u.me = b
 }
 
 // UpdateMe answers PUT /me. private_dek_external_id is an id in the
@@ -158,11 +277,24 @@ func (s *Store) UpdateMe(uid string, req meeco.UpdateMeRequest) (*meeco.MeRespon
 			*dst = copyPtr(v)
 		}
 	}
-	set(&u.privateDEK, in.PrivateDEKExternalID)
+	if !s.has(FaultMeDropsPrivateDEK) {
+		set(&u.privateDEK, in.PrivateDEKExternalID)
+	}
 	set(&u.fullName, in.FullName)
 	set(&u.email, in.Email)
 	set(&u.country, in.Country)
 	set(&u.timezone, in.Timezone)
 	set(&u.did, in.DID)
+	s.encodeMe(u)
 	return &meeco.MeResponse{User: userView(u)}, nil
+}
+
+// userOfKS returns the Vault user of a Keystore user (FaultTokensCrossService).
+func (s *Store) userOfKS(ksUID string) *vUser {
+	for _, u := range s.users {
+		if u.ksUserID == ksUID {
+			return u
+		}
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 // the Vault hides the original owner's id from on-share recipients
 // (Vault v32); share.owner_id still names them.
 func (s *Store) hideOwner(it *item) bool {
-	if it.own || it.shareID == "" {
+	if it.own || it.shareID == "" || s.has(FaultOnShareShowsOwner) {
 		return false
 	}
 	sh := s.shares[it.shareID]
@@ -56,7 +56,19 @@ func (s *Store) slotView(sl *slot, hideOwner bool) meeco.Slot {
 	if hideOwner {
 		v.OwnerID = nil
 	}
+	s.damageValues(&v)
 	return v
+}
+
+// damageValues applies the faults that re-encode a slot's Cryppo strings
+// on the way out.
+func (s *Store) damageValues(v *meeco.Slot) {
+	if s.has(FaultSlotValueUnpadded) {
+		v.EncryptedValue = reencodePtr(v.EncryptedValue, reencodeUnpadded)
+	}
+	if s.has(FaultVerificationKeyReordered) {
+		v.EncryptedValueVerificationKey = reencodePtr(v.EncryptedValueVerificationKey, reencodeReversedArtifacts)
+	}
 }
 
 // copySlotView renders a slot of a recipient's copy through share sh: its
@@ -70,6 +82,13 @@ func (s *Store) copySlotView(sl *slot, sh *share, hideOwner bool) meeco.Slot {
 	vf := sh.vals[sl.originalID]
 	v.ShareID = ptr(sh.id)
 	v.EncryptedValue, v.EncryptedValueVerificationKey, v.ValueVerificationHash = copyPtr(vf.value), copyPtr(vf.key), copyPtr(vf.hash)
+	if s.has(FaultShareDropsVerificationHash) {
+		v.ValueVerificationHash = nil
+	}
+	if s.has(FaultShareDropsVerificationKey) {
+		v.EncryptedValueVerificationKey = nil
+	}
+	s.damageValues(&v)
 	return v
 }
 
@@ -154,18 +173,39 @@ func (s *Store) shareView(sh *share) meeco.Share {
 	if !sh.expiresAt.IsZero() {
 		v.ExpiresAt = ptr(meeco.FormatTime(sh.expiresAt))
 	}
-	if sh.acceptance.Readable() && !sh.reencrypted {
+	if (sh.acceptance.Readable() || s.has(FaultAcceptanceDEKEarly)) && !sh.reencrypted {
 		v.EncryptedDEK = ptr(sh.encryptedDEK)
+		if s.has(FaultShareDEKSwapped) {
+			v.EncryptedDEK = ptr(s.previousShareDEK(sh))
+		}
+		if s.has(FaultShareDEKStdAlphabet) {
+			v.EncryptedDEK = ptr(reencodeStdAlphabet(*v.EncryptedDEK))
+		}
 	}
 	return v
+}
+
+// previousShareDEK is FaultShareDEKSwapped: the encrypted_dek of the share
+// of the same item made just before sh (sh's own if it is the first).
+func (s *Store) previousShareDEK(sh *share) string {
+	var prev *share
+	for _, o := range s.itemShares[sh.itemID] {
+		if o.seq < sh.seq && (prev == nil || o.seq > prev.seq) {
+			prev = o
+		}
+	}
+	if prev == nil {
+		return sh.encryptedDEK
+	}
+	return prev.encryptedDEK
 }
 
 func (s *Store) templateView(uid string, t *template) meeco.ItemTemplate {
 	v := meeco.ItemTemplate{ID: t.id, Name: t.name, Label: t.label, Description: copyPtr(t.description),
 		Ordinal: t.ordinal, Visible: true, UpdatedAt: meeco.FormatTime(t.updatedAt),
 		ClassificationNodeIDs: nonNil(slices.Clone(t.nodeIDs)), SlotIDs: []string{}}
-	for _, sl := range t.slots {
-		v.SlotIDs = append(v.SlotIDs, sl.id)
+	for _, i := range s.templateSlotOrder(t) {
+		v.SlotIDs = append(v.SlotIDs, t.slots[i].id)
 	}
 	for _, it := range s.userItems[uid] {
 		if it.templateID != nil && *it.templateID == t.id {
@@ -175,11 +215,29 @@ func (s *Store) templateView(uid string, t *template) meeco.ItemTemplate {
 	return v
 }
 
-func templateSlotView(t *template, i int) meeco.Slot {
-	sl := t.slots[i]
-	return meeco.Slot{ID: sl.id, Name: sl.name, Label: sl.label, Ordinal: i + 1, Visible: true,
-		ClassificationNodeIDs: []string{}, Required: sl.required, CreatedAt: meeco.FormatTime(t.updatedAt),
-		UpdatedAt: meeco.FormatTime(t.updatedAt), SlotTypeName: sl.slotType, Creator: "system"}
+// templateSlotOrder lists the indices of t's slots in the order the
+// template shows them (reversed under FaultTemplateSlotsReversed).
+func (s *Store) templateSlotOrder(t *template) []int {
+	order := make([]int, len(t.slots))
+	for i := range order {
+		order[i] = i
+	}
+	if s.has(FaultTemplateSlotsReversed) {
+		slices.Reverse(order)
+	}
+	return order
+}
+
+// templateSlotViews renders t's slots in template order, numbered from 1.
+func (s *Store) templateSlotViews(t *template) []meeco.Slot {
+	out := make([]meeco.Slot, 0, len(t.slots))
+	for pos, i := range s.templateSlotOrder(t) {
+		sl := t.slots[i]
+		out = append(out, meeco.Slot{ID: sl.id, Name: sl.name, Label: sl.label, Ordinal: pos + 1, Visible: true,
+			ClassificationNodeIDs: []string{}, Required: sl.required, CreatedAt: meeco.FormatTime(t.updatedAt),
+			UpdatedAt: meeco.FormatTime(t.updatedAt), SlotTypeName: sl.slotType, Creator: "system"})
+	}
+	return out
 }
 
 func (s *Store) connView(c *connection) meeco.Connection {
@@ -193,6 +251,12 @@ func (s *Store) connView(c *connection) meeco.Connection {
 		v.TheOtherUser = meeco.OtherConnectedUser{ID: peer.id, UserID: peer.userID, UserType: meeco.UserHuman,
 			UserPublicKey: peer.publicKey, UserKeypairExternalID: peer.keypairID, ConnectionType: meeco.NullEnum,
 			DelegationRole: meeco.NullEnum, IntegrationData: map[string]any{}}
+		if s.has(FaultConnectionPeerIsSelf) {
+			v.TheOtherUser.UserPublicKey, v.TheOtherUser.UserKeypairExternalID = c.publicKey, c.keypairID
+		}
+	}
+	if s.has(FaultConnectionKeyLF) {
+		v.Own.UserPublicKey, v.TheOtherUser.UserPublicKey = pemLF(v.Own.UserPublicKey), pemLF(v.TheOtherUser.UserPublicKey)
 	}
 	return v
 }

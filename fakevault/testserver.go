@@ -16,19 +16,11 @@ type TestServer struct {
 	srv *httptest.Server
 }
 
-// NewTestServer starts a Server on 127.0.0.1 (httptest) and closes it in
-// tb.Cleanup. At most one Options may be given.
-func NewTestServer(tb testing.TB, opts ...Options) *TestServer {
+// NewTestServer starts a Server on 127.0.0.1 (httptest) with the given
+// options and closes it in tb.Cleanup.
+func NewTestServer(tb testing.TB, opts ...Option) *TestServer {
 	tb.Helper()
-	var o Options
-	switch len(opts) {
-	case 0:
-	case 1:
-		o = opts[0]
-	default:
-		tb.Fatalf("fakevault.NewTestServer: got %d Options, want at most 1", len(opts))
-	}
-	s := New(o)
+	s := New(opts...)
 	ts := &TestServer{Server: s, srv: httptest.NewServer(s)}
 	tb.Cleanup(ts.srv.Close)
 	return ts

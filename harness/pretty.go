@@ -40,6 +40,15 @@ type prettyDoc struct {
 	name     string
 	keywords map[string]string // AST node id -> keyword ("Given ", "Scenario")
 	lines    map[string]int64  // AST node id -> line
+	rows     map[string]prettyRow
+}
+
+// prettyRow is one row of an outline's Examples, which names the scenario
+// it makes.
+type prettyRow struct {
+	examples string   // "Examples: Lifestyle"
+	header   []string // the table's header cells
+	cells    []string
 }
 
 // prettyPickle is one scenario being written.
@@ -62,7 +71,7 @@ func newPrettyFmt(out io.Writer, color bool, rec *recorder) *prettyFmt {
 func (f *prettyFmt) TestRunStarted() {}
 
 func (f *prettyFmt) Feature(doc *messages.GherkinDocument, uri string, _ []byte) {
-	d := &prettyDoc{keywords: map[string]string{}, lines: map[string]int64{}}
+	d := &prettyDoc{keywords: map[string]string{}, lines: map[string]int64{}, rows: map[string]prettyRow{}}
 	if doc != nil && doc.Feature != nil {
 		d.name = strings.TrimSpace(doc.Feature.Keyword) + ": " + doc.Feature.Name
 		addSteps := func(st []*messages.Step) {
@@ -74,8 +83,14 @@ func (f *prettyFmt) Feature(doc *messages.GherkinDocument, uri string, _ []byte)
 			d.keywords[sc.Id], d.lines[sc.Id] = sc.Keyword, sc.Location.Line
 			addSteps(sc.Steps)
 			for _, ex := range sc.Examples {
+				var header []string
+				if ex.TableHeader != nil {
+					header = cellValues(ex.TableHeader.Cells)
+				}
+				name := strings.TrimSpace(strings.TrimSpace(ex.Keyword) + ": " + ex.Name)
 				for _, row := range ex.TableBody {
 					d.lines[row.Id] = row.Location.Line
+					d.rows[row.Id] = prettyRow{examples: name, header: header, cells: cellValues(row.Cells)}
 				}
 			}
 		}
@@ -171,7 +186,7 @@ func (f *prettyFmt) flush(id string) {
 	p := pp.pickle
 	doc := f.docs[p.Uri]
 	if doc == nil {
-		doc = &prettyDoc{keywords: map[string]string{}, lines: map[string]int64{}}
+		doc = &prettyDoc{keywords: map[string]string{}, lines: map[string]int64{}, rows: map[string]prettyRow{}}
 	}
 	var b strings.Builder
 	if p.Uri != f.lastURI {
@@ -224,7 +239,70 @@ func (f *prettyFmt) flush(id string) {
 			fmt.Fprintf(&b, "      %s\n", f.paint(statusColor(st.status), indentRest(why, "      ")))
 		}
 	}
+	if len(p.AstNodeIds) > 1 {
+		f.exampleRow(&b, doc, p, pp.steps)
+	}
 	_, _ = io.WriteString(f.out, b.String()) // a write error is kept by the report writer
+}
+
+// exampleRow writes the Examples row an outline's scenario was made from,
+// under its table's header, with the first failure of the row below it, as
+// godog's own pretty format does: the scenario's name alone may not tell
+// two rows apart.
+func (f *prettyFmt) exampleRow(b *strings.Builder, doc *prettyDoc, p *messages.Pickle, steps []prettyStep) {
+	id := p.AstNodeIds[len(p.AstNodeIds)-1]
+	row, ok := doc.rows[id]
+	if !ok {
+		return
+	}
+	cells := [][]string{row.header, row.cells}
+	widths := make([]int, max(len(row.header), len(row.cells)))
+	for _, r := range cells {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(escapeCell(c)))
+		}
+	}
+	line := func(r []string) string {
+		var l strings.Builder
+		l.WriteString("|")
+		for i, c := range r {
+			c = escapeCell(c)
+			fmt.Fprintf(&l, " %s%s |", c, strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)))
+		}
+		return l.String()
+	}
+	fmt.Fprintf(b, "    %s\n", f.paint(colors.Cyan, row.examples))
+	if len(row.header) > 0 {
+		fmt.Fprintf(b, "      %s\n", f.paint(colors.Cyan, line(row.header)))
+	}
+	status := godog.StepPassed
+	var why string
+	for _, st := range steps {
+		if st.status != godog.StepPassed && st.status != godog.StepSkipped {
+			status, why = st.status, stepMessage(st.status, st.err)
+			break
+		}
+	}
+	fmt.Fprintf(b, "      %s %s\n", f.paint(statusColor(status), line(row.cells)),
+		f.paint(colors.Bold(colors.Black), fmt.Sprintf("# %s:%d", p.Uri, doc.lines[id])))
+	if why != "" {
+		first, _, _ := strings.Cut(why, "\n")
+		fmt.Fprintf(b, "        %s\n", f.paint(statusColor(status), first))
+	}
+}
+
+// cellValues returns the values of a Gherkin table row.
+func cellValues(cells []*messages.TableCell) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = c.Value
+	}
+	return out
+}
+
+// escapeCell writes a cell value as Gherkin reads it back.
+func escapeCell(v string) string {
+	return strings.NewReplacer(`\`, `\\`, "|", `\|`, "\n", `\n`).Replace(v)
 }
 
 // argument writes a step's data table or doc string as the feature has it.

@@ -51,6 +51,9 @@ type Definition struct {
 	// Table is the header of the data table the step takes ("slot",
 	// "value"), nil for a step without one.
 	Table []string
+	// DocString says the step takes a doc string: its handler's last
+	// argument, Args[DocStringKey] for Render.
+	DocString bool
 
 	handler any
 	parts   []part
@@ -273,6 +276,12 @@ func withSlots(d Definition) Definition {
 	return d
 }
 
+// withDocString makes a definition take a doc string.
+func withDocString(d Definition) Definition {
+	d.DocString = true
+	return d
+}
+
 // table is the step library: compiled once, never changed.
 var table = compileTable(rawTable)
 
@@ -364,6 +373,14 @@ var rawTable = []Definition{
 		a4(func(ctx context.Context, w *World, owner, slot, label, value string) error {
 			return w.ChangeSlot(ctx, owner, slot, label, value)
 		})),
+	withDocString(def(KindAction, "item.change_slot_text", `{owner:name} changes slot {slot:text} of {label:text} to:`,
+		"Sets one slot of an own item to the text of the doc string under the step, line breaks and all (PUT /items/{id}): for values a quoted phrase cannot carry, such as notes.",
+		a4(func(ctx context.Context, w *World, owner, slot, label string, text *godog.DocString) error {
+			if text == nil {
+				return scenarioErrorf("the step needs a doc string (the text between two \"\"\" lines) under it")
+			}
+			return w.ChangeSlot(ctx, owner, slot, label, text.Content)
+		}))),
 	withSlots(def(KindCheck, "item.owner_sees", `{owner:name} sees {pronoun:possessive} item {label:text} with:`,
 		"GET /items/{id} decrypts with the owner's DEK to the table's values (compared by digest, never printed).",
 		a3(func(ctx context.Context, w *World, owner, label string, t *godog.Table) error {

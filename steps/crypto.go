@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/onsi/gomega"
+	gomegatypes "github.com/onsi/gomega/types"
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
@@ -420,12 +421,17 @@ func (w *World) CheckKeySizes(ctx context.Context, size int) error {
 }
 
 // beEmptyString matches a missing or empty optional string of a record.
-var beEmptyString = gomega.WithTransform(func(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}, gomega.BeEmpty())
+// It makes a new matcher each time: gomega's WithTransform keeps the value
+// it transformed in the matcher, so one matcher shared by scenarios that
+// run at once is a data race.
+func beEmptyString() gomegatypes.GomegaMatcher {
+	return gomega.WithTransform(func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}, gomega.BeEmpty())
+}
 
 // tamper returns s with one byte of the named part flipped: "ciphertext",
 // "tag" or "iv". The result is re-serialized canonically, so only the

@@ -151,7 +151,7 @@ func (w *World) CheckStoredEncrypted(ctx context.Context, label, keyOwner string
 			what := fmt.Sprintf("item %q: slot %q", label, s.Name)
 			want, has := it.values[s.Name]
 			if !has || want == "" {
-				g.Expect(s.EncryptedValue).To(beEmptyString, "%s: want no encrypted_value (the slot has no value), got one", what)
+				g.Expect(s.EncryptedValue).To(beEmptyString(), "%s: want no encrypted_value (the slot has no value), got one", what)
 				continue
 			}
 			g.Expect(s.EncryptedValue).NotTo(gomega.BeNil(), "%s: want an encrypted_value, got null", what)

@@ -94,17 +94,22 @@ func (p Param) captured() bool {
 // Args are the values of a step's parameters, by key: string for names,
 // text, enumerations, tokens and pronouns; []string for name and slot
 // lists; int for numbers; bool for flags. For a step that takes a data
-// table, "table" holds its rows under the header, as [][]string.
+// table, "table" holds its rows under the header, as [][]string; for a
+// step that takes a doc string, "docstring" holds its text.
 type Args map[string]any
 
 // TableKey is the key of a step's data table rows in Args.
 const TableKey = "table"
 
+// DocStringKey is the key of a step's doc string in Args.
+const DocStringKey = "docstring"
+
 // Step is a rendered step: the text after the keyword and, for a step that
-// takes one, its data table (header row first).
+// takes one, its data table (header row first) or its doc string.
 type Step struct {
-	Text  string
-	Table [][]string
+	Text      string
+	Table     [][]string
+	DocString string
 }
 
 // RenderError says why a value cannot be carried by a step phrase. It
@@ -377,6 +382,7 @@ var (
 	contextType = reflect.TypeFor[context.Context]()
 	errorType   = reflect.TypeFor[error]()
 	tableType   = reflect.TypeFor[*godog.Table]()
+	docType     = reflect.TypeFor[*godog.DocString]()
 )
 
 func checkHandler(d Definition) {
@@ -394,8 +400,14 @@ func checkHandler(d Definition) {
 			want = append(want, reflect.TypeOf(""))
 		}
 	}
+	if d.Table != nil && d.DocString {
+		panic(fmt.Sprintf("steps: %s: a step takes a data table or a doc string, not both", d.ID))
+	}
 	if d.Table != nil {
 		want = append(want, tableType)
+	}
+	if d.DocString {
+		want = append(want, docType)
 	}
 	in := 0
 	if t.NumIn() > 0 && t.In(0) == contextType {
@@ -419,7 +431,7 @@ func (d Definition) Render(args Args) (Step, error) {
 		return Step{}, &RenderError{Step: d.ID, Param: param, Problem: fmt.Sprintf(format, a...)}
 	}
 	for k := range args {
-		if k == TableKey && d.Table != nil {
+		if (k == TableKey && d.Table != nil) || (k == DocStringKey && d.DocString) {
 			continue
 		}
 		if !slices.ContainsFunc(d.Params, func(p Param) bool { return p.Key == k }) {
@@ -476,6 +488,16 @@ func (d Definition) Render(args Args) (Step, error) {
 		st.Table = rows
 	} else if _, given := args[TableKey]; given {
 		return fail(TableKey, "is given, but this step takes no table")
+	}
+	if d.DocString {
+		text, ok := args[DocStringKey].(string)
+		if !ok {
+			return fail(DocStringKey, "is missing, or not a string")
+		}
+		if pr := DocStringProblem(text); pr != "" {
+			return fail(DocStringKey, "%s", pr)
+		}
+		st.DocString = text
 	}
 	return st, nil
 }
@@ -797,6 +819,37 @@ func CellProblem(s string) string {
 		}
 	}
 	return ""
+}
+
+// DocStringProblem says why s cannot be the text of a step's doc string,
+// or "". Every line is carried as it is (DocStringLines escapes what would
+// end the doc string), but a doc string is text: control characters other
+// than tab and line breaks are refused, and a "\r" would be lost, as
+// Gherkin reads "\r\n" as a line break.
+func DocStringProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range s {
+		if r == '\r' {
+			return "contains a carriage return, which Gherkin drops at the end of a line"
+		}
+		if r != '\t' && r != '\n' && unicode.IsControl(r) {
+			return fmt.Sprintf("contains the control character %U", r)
+		}
+	}
+	return ""
+}
+
+// DocStringLines writes a doc string as Gherkin lines, without
+// indentation: the opening """, the text (a """ in it escaped, as Gherkin
+// reads \"\"\" back as """), the closing """.
+func DocStringLines(text string) []string {
+	out := []string{`"""`}
+	for line := range strings.SplitSeq(text, "\n") {
+		out = append(out, strings.ReplaceAll(line, `"""`, `\"\"\"`))
+	}
+	return append(out, `"""`)
 }
 
 // escapeCell writes a cell so that Gherkin reads it back unchanged.

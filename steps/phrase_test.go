@@ -47,6 +47,9 @@ func sampleArgs(d Definition, variant int) Args {
 	if d.Table != nil {
 		args[TableKey] = [][]string{{"vin", `A\B|C`}, {"note", "two\nlines"}, {"zw", "\u200b"}}
 	}
+	if d.DocString {
+		args[DocStringKey] = []string{"one line", "  indented\n\nafter an empty line\n\"\"\" and \\\"\"\"", "zero\u200bwidth\t| not | a table |", ""}[variant%4]
+	}
 	return args
 }
 
@@ -77,7 +80,7 @@ func TestRenderMatchRoundTrip(t *testing.T) {
 			}
 			want := Args{}
 			for k, v := range args {
-				if k != TableKey {
+				if k != TableKey && k != DocStringKey {
 					want[k] = v
 				}
 			}
@@ -94,6 +97,9 @@ func TestRenderMatchRoundTrip(t *testing.T) {
 			if d.Table != nil && !reflect.DeepEqual(st.Table[1:], args[TableKey]) {
 				t.Errorf("%s: table %q, want %q", d.ID, st.Table, args[TableKey])
 			}
+			if d.DocString && st.DocString != args[DocStringKey] {
+				t.Errorf("%s: doc string %q, want %q", d.ID, st.DocString, args[DocStringKey])
+			}
 		}
 	}
 }
@@ -105,14 +111,24 @@ func TestRenderedStepsParseAsGherkin(t *testing.T) {
 	b.WriteString("Feature: f\n  Scenario: s\n")
 	var want []Step
 	for _, d := range Definitions() {
-		st, err := d.Render(sampleArgs(d, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, st)
-		b.WriteString("    Given " + st.Text + "\n")
-		for _, l := range TableLines(st.Table) {
-			b.WriteString("      " + l + "\n")
+		for variant := range 4 {
+			if variant > 0 && !d.DocString {
+				break
+			}
+			st, err := d.Render(sampleArgs(d, variant))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, st)
+			b.WriteString("    Given " + st.Text + "\n")
+			for _, l := range TableLines(st.Table) {
+				b.WriteString("      " + l + "\n")
+			}
+			if d.DocString {
+				for _, l := range DocStringLines(st.DocString) {
+					b.WriteString("      " + l + "\n")
+				}
+			}
 		}
 	}
 	ids := &messages.Incrementing{}
@@ -141,6 +157,13 @@ func TestRenderedStepsParseAsGherkin(t *testing.T) {
 		if !reflect.DeepEqual(cells, want[i].Table) && (len(cells) > 0 || len(want[i].Table) > 0) {
 			t.Errorf("step %d: Gherkin reads table %q, want %q", i, cells, want[i].Table)
 		}
+		var doc string
+		if ps.Argument != nil && ps.Argument.DocString != nil {
+			doc = ps.Argument.DocString.Content
+		}
+		if doc != want[i].DocString {
+			t.Errorf("step %d: Gherkin reads doc string %q, want %q", i, doc, want[i].DocString)
+		}
 	}
 }
 
@@ -149,6 +172,7 @@ func TestRenderedStepsParseAsGherkin(t *testing.T) {
 func TestRenderRefuses(t *testing.T) {
 	share, _ := Lookup("share.item")
 	item, _ := Lookup("item.create")
+	notes, _ := Lookup("item.change_slot_text")
 	base := func() Args { return Args{"sender": "Alice", "label": "My Car", "recipient": "Bob"} }
 	with := func(k string, v any) Args { a := base(); a[k] = v; return a }
 	long := strings.Repeat("x", MaxStepText)
@@ -178,6 +202,11 @@ func TestRenderRefuses(t *testing.T) {
 		{"cell nbsp", item, Args{"owner": "Alice", "template": "vehicle", "label": "x", TableKey: [][]string{{"vin", "V\u00a0"}}}, TableKey, "white space"},
 		{"cell width", item, Args{"owner": "Alice", "template": "vehicle", "label": "x", TableKey: [][]string{{"vin"}}}, TableKey, "cells"},
 		{"cell long", item, Args{"owner": "Alice", "template": "vehicle", "label": "x", TableKey: [][]string{{"vin", long + long}}}, TableKey, "bytes long"},
+		{"doc string missing", notes, Args{"owner": "Alice", "slot": "notes", "label": "x"}, DocStringKey, "missing"},
+		{"doc string not text", notes, Args{"owner": "Alice", "slot": "notes", "label": "x", DocStringKey: 3}, DocStringKey, "not a string"},
+		{"doc string CR", notes, Args{"owner": "Alice", "slot": "notes", "label": "x", DocStringKey: "a\r\nb"}, DocStringKey, "carriage return"},
+		{"doc string control", notes, Args{"owner": "Alice", "slot": "notes", "label": "x", DocStringKey: "a\x1bb"}, DocStringKey, "U+001B"},
+		{"doc string for a step without one", share, with(DocStringKey, "x"), DocStringKey, "not a parameter"},
 	}
 	for _, tt := range tests {
 		st, err := tt.d.Render(tt.args)

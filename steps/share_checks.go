@@ -375,8 +375,8 @@ func (w *World) CheckNoValueFor(ctx context.Context, recipient, label string, sl
 				if sl.Name != n {
 					continue
 				}
-				g.Expect(sl.EncryptedValue).To(beEmptyString, "%s's copy of %q: slot %q: want no value, got an encrypted_value", recipient, label, n)
-				g.Expect(sl.EncryptedValueVerificationKey).To(beEmptyString, "%s's copy of %q: slot %q: want no verification key, got one", recipient, label, n)
+				g.Expect(sl.EncryptedValue).To(beEmptyString(), "%s's copy of %q: slot %q: want no value, got an encrypted_value", recipient, label, n)
+				g.Expect(sl.EncryptedValueVerificationKey).To(beEmptyString(), "%s's copy of %q: slot %q: want no verification key, got one", recipient, label, n)
 			}
 			v := s.item.values[n]
 			for _, r := range w.raw() {
@@ -512,7 +512,7 @@ func (w *World) CheckCannotReadBeforeAccepting(ctx context.Context, recipient, l
 	}
 	if err := verify(exs, func(g gomega.Gomega) {
 		g.Expect(rec.AcceptanceRequired).To(gomega.Equal(meeco.AcceptanceRequired), "share of %q to %s: want acceptance_required %q, got %q", label, recipient, meeco.AcceptanceRequired, rec.AcceptanceRequired)
-		g.Expect(rec.EncryptedDEK).To(beEmptyString, "share of %q to %s before acceptance: want encrypted_dek null, got a key", label, recipient)
+		g.Expect(rec.EncryptedDEK).To(beEmptyString(), "share of %q to %s before acceptance: want encrypted_dek null, got a key", label, recipient)
 	}); err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func newRunCmd() *cobra.Command {
 		durations  string
 		noProgress bool
 		shards     int
+		watch      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH[:LINE]...]",
@@ -84,6 +85,10 @@ the JUnit report.
 
 Undefined, ambiguous and pending steps fail the run (strict mode).
 
+--watch runs the PATHs, then watches them: on every save of a .feature or .hcl file it vets the
+file again and runs the scenarios that changed (all of an HCL file), with the same flags. A problem
+is shown and the watch goes on; Ctrl-C stops it (exit 0).
+
 Exit status:
   0  every scenario passed
   1  the target failed a scenario
@@ -100,6 +105,7 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
   vaultcheck run --format progress,junit:out/junit.xml,json:out/results.json,html:out/report.html
   vaultcheck run --shard 2/3 --format json:out/shard-2.json
   vaultcheck run --seed -1                          # random order; the seed is printed
+  vaultcheck run --watch features/                  # again on every save
   VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com
   vaultcheck run --vault-url http://localhost:3000 --keystore-url http://localhost:3001`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -147,6 +153,9 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 				stop()
 			}()
 
+			if watch {
+				return runWatch(ctx, o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			code, err := harness.Run(ctx, o)
 			switch {
 			case code == harness.ExitPassed:
@@ -177,6 +186,7 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 	f.StringVar(&durations, "durations", "", "with --shard: balance the shards by the durations in this results.json of an earlier run")
 	f.BoolVar(&noProgress, "no-progress", false, "show the progress format as rows of step characters, never as a progress bar")
 	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
+	f.BoolVar(&watch, "watch", false, "run PATHs, then on every save vet and run again the scenarios that changed, until Ctrl-C")
 	return cmd
 }
 

@@ -104,7 +104,9 @@ const suggestions = 3
 // godog will, and returns a problem for each step that matches no
 // definition (with the closest phrases of the catalog, their kind and
 // what they do) or several. A step is reported once per place it is
-// written, even when a Background or an Outline repeats it.
+// written, even when a Background or an Outline repeats it. It also
+// reports an outline whose example rows run under one name, which no
+// report could tell apart.
 func (s *Suite) Check() []Problem { return s.check(steps.Matching) }
 
 // check is Check with the matching of a step's text to definitions given.
@@ -134,8 +136,51 @@ func (s *Suite) check(matching func(text string) []steps.Definition) []Problem {
 				probs = append(probs, stepProblem(pos, st.Text, hits))
 			}
 		}
+		probs = append(probs, outlineProblems(ft)...)
 	}
 	sortProblems(probs)
+	return probs
+}
+
+// outlineProblems reports the outlines of ft whose example rows share a
+// name. godog names each row's scenario by the outline's title with the
+// row's values put in for its <placeholders>; that name is all the
+// progress and JUnit reports show of a row, so rows that share one cannot
+// be told apart when they fail.
+func outlineProblems(ft *Feature) []Problem {
+	type rows struct {
+		name  string
+		lines []int64
+	}
+	byName := map[string]map[string]*rows{} // scenario AST id → name → rows
+	var order []string
+	for _, p := range ft.Pickles {
+		if len(p.AstNodeIds) < 2 {
+			continue // a plain scenario
+		}
+		sc, row := p.AstNodeIds[0], p.AstNodeIds[len(p.AstNodeIds)-1]
+		if byName[sc] == nil {
+			byName[sc] = map[string]*rows{}
+			order = append(order, sc)
+		}
+		r := byName[sc][p.Name]
+		if r == nil {
+			r = &rows{name: p.Name}
+			byName[sc][p.Name] = r
+		}
+		r.lines = append(r.lines, ft.Lines[row])
+	}
+	var probs []Problem
+	for _, sc := range order {
+		for _, r := range byName[sc] {
+			if len(r.lines) < 2 {
+				continue
+			}
+			probs = append(probs, Problem{File: ft.URI, Line: int(ft.Lines[sc]), Kind: "outline rows share a name",
+				Msg: fmt.Sprintf("the example rows at lines %s all run as %s; put a <column> in the title (or make the rows differ) so that reports tell them apart",
+					joinInts(r.lines), quote([]byte(r.name)))})
+		}
+	}
 	return probs
 }
 

@@ -278,7 +278,7 @@ func TestPaths(t *testing.T) {
 // Background or an Outline repeats it.
 func TestCheck(t *testing.T) {
 	src := "Feature: f\n  Background:\n    Given users Alice and Bob are registerd\n\n" +
-		"  Scenario: one\n    When Alice logs in\n\n  Scenario Outline: two\n    Then <who> logs out\n\n    Examples:\n      | who   |\n      | Alice |\n      | Bob   |\n"
+		"  Scenario: one\n    When Alice logs in\n\n  Scenario Outline: two (<who>)\n    Then <who> logs out\n\n    Examples:\n      | who   |\n      | Alice |\n      | Bob   |\n"
 	s := load(t, Options{FS: fstest.MapFS{"f.feature": {Data: []byte(src)}}, Paths: []string{"f.feature"}})
 	probs := s.Check()
 	if len(probs) != 1 {

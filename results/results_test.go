@@ -559,3 +559,39 @@ func BenchmarkRenderResultsFile(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParse feeds Parse arbitrary bytes: it must refuse them with an error
+// or accept a document that writes back and reads again unchanged, never
+// panic. The seeds are a valid document and broken copies of it.
+func FuzzParse(f *testing.F) {
+	good, err := Marshal(sampleDoc(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(bytes.Replace(good, []byte(`"passed"`), []byte(`"failed"`), 1))
+	f.Add([]byte(`{"schema":"vaultcheck/results/v1"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		doc, err := Parse(raw, "fuzz.json")
+		if err != nil {
+			if !errors.Is(err, ErrBadResults) {
+				t.Fatalf("error %v does not match ErrBadResults", err)
+			}
+			return
+		}
+		again, err := Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc2, err := Parse(again, "again.json")
+		if err != nil {
+			t.Fatalf("a document Parse accepted does not read back: %v", err)
+		}
+		again2, _ := Marshal(doc2)
+		if !bytes.Equal(again, again2) {
+			t.Fatal("a document changes when written and read again")
+		}
+	})
+}

@@ -54,10 +54,12 @@ PLAIN_PKGS := $(MODULE) \
 	$(MODULE)/internal/meeco $(MODULE)/internal/meecocli $(MODULE)/internal/version
 
 # cmd/vaultcheck is split by test: the whole suite against vaultcheck serve
-# by URL (the root package's run again, with a subscription key) and the
-# vectors commands (pure crypto) run without -race, the rest with it.
+# by URL (the root package's run again, with a subscription key), the suite
+# whole and in three shard processes (built binaries: the race detector
+# would not see them), and the vectors commands (pure crypto) run without
+# -race, the rest with it.
 SPLIT_PKG         := $(MODULE)/cmd/vaultcheck
-SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip)$$
+SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun)$$
 
 # Every other package, new ones included, is tested with -race: the fake's
 # store, the harness, the key source, the steps, the client, the ledger, the

@@ -16,6 +16,7 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/vaultcheck/vaultcheck/internal/suite"
+	"github.com/vaultcheck/vaultcheck/results"
 )
 
 // Error kinds of loading features.
@@ -54,9 +55,13 @@ const featureExt = suite.FeatureExt
 // runs it: used to count selected scenarios and map godog's pickles back
 // to the lines the user wrote in messages.
 type parsedFeature struct {
-	uri     string
-	pickles []*messages.Pickle
-	lines   map[string]int64 // AST node id (scenario, step, example row) -> line
+	uri      string
+	pickles  []*messages.Pickle
+	lines    map[string]int64 // AST node id (scenario, step, example row) -> line
+	doc      *messages.GherkinDocument
+	contents []byte   // the Gherkin godog runs
+	compiled bool     // contents were compiled from uri (an HCL file)
+	ids      []string // stable id of each pickle (results.PickleIDs)
 }
 
 // SourceLineFunc maps a line of a front end's generated Gherkin back to the
@@ -98,7 +103,8 @@ func loadFeatures(ctx context.Context, opts *Options) (*featureSet, error) {
 	set := &featureSet{fsys: s.FS, parsed: map[string]*parsedFeature{}, lineSel: map[string][]int64{}}
 	for _, f := range s.Files {
 		for _, ft := range f.Features {
-			set.add(&parsedFeature{uri: ft.URI, pickles: ft.Pickles, lines: ft.Lines})
+			set.add(&parsedFeature{uri: ft.URI, pickles: ft.Pickles, lines: ft.Lines, doc: ft.Doc,
+				contents: ft.Contents, compiled: !f.Gherkin, ids: results.PickleIDs(ft.URI, ft.Doc, ft.Pickles)})
 			switch {
 			case !f.Gherkin:
 				set.contents = append(set.contents, godog.Feature{Name: ft.URI, Contents: ft.Contents})
@@ -187,21 +193,26 @@ func extOf(p string) string { return strings.ToLower(path.Ext(filepath.ToSlash(p
 // the same line and tag selection godog applies.
 func (s *featureSet) selected(tags Tags) []*selectedPickle {
 	var out []*selectedPickle
+	for _, sp := range s.all() {
+		if tags.Match(sp.tags()) {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// all returns the pickles of the run before its tag filter: every
+// scenario of the files, or those selected by line.
+func (s *featureSet) all() []*selectedPickle {
+	var out []*selectedPickle
 	for _, uri := range s.order {
 		pf := s.parsed[uri]
 		sel, byLine := s.lineSel[uri]
-		for _, p := range pf.pickles {
+		for i, p := range pf.pickles {
 			if byLine && !slices.Contains(sel, pf.lines[p.AstNodeIds[0]]) {
 				continue
 			}
-			var names []string
-			for _, t := range p.Tags {
-				names = append(names, t.Name)
-			}
-			if !tags.Match(names) {
-				continue
-			}
-			out = append(out, &selectedPickle{feature: pf, pickle: p})
+			out = append(out, &selectedPickle{feature: pf, pickle: p, index: i})
 		}
 	}
 	return out
@@ -211,6 +222,19 @@ func (s *featureSet) selected(tags Tags) []*selectedPickle {
 type selectedPickle struct {
 	feature *parsedFeature
 	pickle  *messages.Pickle
+	index   int // in feature.pickles
+}
+
+// id is the pickle's stable id.
+func (sp *selectedPickle) id() string { return sp.feature.ids[sp.index] }
+
+// tags are the names of the pickle's tags.
+func (sp *selectedPickle) tags() []string {
+	names := make([]string, 0, len(sp.pickle.Tags))
+	for _, t := range sp.pickle.Tags {
+		names = append(names, t.Name)
+	}
+	return names
 }
 
 // line is the line that identifies the pickle: its Examples row for

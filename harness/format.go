@@ -9,6 +9,10 @@ import (
 	"strings"
 
 	"github.com/cucumber/godog"
+	"github.com/cucumber/godog/formatters"
+	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/vaultcheck/vaultcheck/results"
 )
 
 // ErrBadFormat reports a format list godog would reject or mishandle.
@@ -18,16 +22,30 @@ var ErrBadFormat = errors.New("bad format")
 // step, then the summary ("pretty" shows every step).
 const DefaultFormat = "progress"
 
-// formatSpec is one entry of a format list: a godog formatter name and the
-// file it writes to ("" = the console, Options.Output).
+// formatSpec is one entry of a format list: a formatter name and the file
+// it writes to ("" = the console, Options.Output).
 type formatSpec struct {
 	name string
 	path string
 }
 
-// parseFormats validates a comma-separated godog format list such as
-// "progress,junit:out/junit.xml,cucumber:out/cucumber.json". Every name must
-// be a registered godog formatter; at most one entry may write to the
+// fromResults reports whether the format is rendered from the run's
+// results after the run (json, html, message, junit, cucumber) rather than
+// written by a godog formatter as the run goes.
+func (s formatSpec) fromResults() bool { return isResultsFormat(s.name) }
+
+// isResultsFormat reports whether name is one of the formats rendered from
+// the results document. "summary" is left to `vaultcheck report`: a run's
+// console formats print their own.
+func isResultsFormat(name string) bool {
+	_, ok := results.Formats[name]
+	return ok && name != "summary"
+}
+
+// parseFormats validates a comma-separated format list such as
+// "progress,junit:out/junit.xml,json:out/results.json". Every name must be
+// a format made from the results (results.Formats) or a registered godog
+// formatter; at most one entry may write to the
 // console, since two formatters interleaving on one stream produce neither
 // report; no two entries may write the same file. An empty list means
 // DefaultFormat (godog itself exits 2 on an empty format).
@@ -37,6 +55,11 @@ func parseFormats(list string) ([]formatSpec, error) {
 	}
 	known := godog.AvailableFormatters()
 	delete(known, routeFormat)
+	for name := range results.Formats {
+		if isResultsFormat(name) {
+			known[name] = "made from the run's results"
+		}
+	}
 	var names []string
 	for n := range known {
 		names = append(names, n)
@@ -94,7 +117,11 @@ func prepareFormatFiles(specs []formatSpec) error {
 
 // makeFormatter returns the formatter of s writing to out: the harness's
 // own for progress, pretty and junit, godog's for the rest.
-func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder) func(suite string) godog.Formatter {
+func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder, progress string, total int) func(suite string) godog.Formatter {
+	if s.name == "progress" && s.path == "" && progress == ProgressBar {
+		bar := newBarFmt(out, color, total, rec)
+		return func(string) godog.Formatter { return bar }
+	}
 	return func(suite string) godog.Formatter {
 		w := out
 		if !color {
@@ -105,8 +132,6 @@ func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder) func(
 			return newProgressFmt(suite, w, rec)
 		case "pretty":
 			return newPrettyFmt(out, color, rec)
-		case "junit":
-			return newJUnitFmt(suite, out, rec)
 		}
 		return godog.FindFmt(s.name)(suite, w)
 	}
@@ -115,3 +140,21 @@ func makeFormatter(s formatSpec, out io.Writer, color bool, rec *recorder) func(
 // hasSummary reports whether the format name prints the run's summary
 // after its own output.
 func hasSummary(name string) bool { return name == "progress" || name == "pretty" }
+
+// nopFmt is the formatter godog gets when every format of the run is made
+// from its results: godog refuses to run without one.
+type nopFmt struct{}
+
+func (nopFmt) TestRunStarted()                                                            {}
+func (nopFmt) Feature(*messages.GherkinDocument, string, []byte)                          {}
+func (nopFmt) Pickle(*messages.Pickle)                                                    {}
+func (nopFmt) Defined(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition) {}
+func (nopFmt) Failed(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition, error) {
+}
+func (nopFmt) Passed(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition)    {}
+func (nopFmt) Skipped(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition)   {}
+func (nopFmt) Undefined(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition) {}
+func (nopFmt) Pending(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition)   {}
+func (nopFmt) Ambiguous(*messages.Pickle, *messages.PickleStep, *formatters.StepDefinition, error) {
+}
+func (nopFmt) Summary() {}

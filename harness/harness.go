@@ -34,24 +34,28 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
+	"github.com/vaultcheck/vaultcheck/results"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // Exit codes of Run, shared with the vaultcheck command. When several
-// apply, the run exits with the first of 3, 5, 2, 1 that does.
+// apply, the run exits with the first of 3, 5, 2, 4, 1 that does.
 const (
 	ExitPassed  = 0 // every selected scenario passed
 	ExitFailed  = 1 // the target failed a scenario
 	ExitUsage   = 2 // bad options, unreadable or malformed input, or a scenario error
 	ExitHarness = 3 // the harness broke or the run was interrupted; results are incomplete
-	// ExitUnexercised is reserved for a target that could not be
-	// exercised at all; Run does not return it yet.
+	// ExitUnexercised: the target could not be exercised (a step's error
+	// is marked TargetError); the scenarios that met it are "error".
 	ExitUnexercised = 4
 	ExitReport      = 5 // a report (a FORMAT:FILE, or the console) could not be written
 )
 
 // Error kinds not tied to one input.
 var (
+	// ErrTarget reports a run in which the target could not be exercised:
+	// some step's error was marked TargetError (see IsTargetError).
+	ErrTarget = errors.New("the target could not be exercised")
 	// ErrUsage reports an option value that is out of range.
 	ErrUsage = errors.New("usage")
 	// ErrHarness reports that the harness itself broke: the fake Vault
@@ -99,12 +103,25 @@ type Options struct {
 	// tests of the harness itself.
 	Handler http.Handler
 
-	// Format is a comma-separated godog format list: "progress",
-	// "progress,junit:out/junit.xml,cucumber:out/cucumber.json". Empty
-	// means DefaultFormat. Parent folders of report files are created; a
-	// report that cannot be written completely makes the run exit
-	// ExitReport.
+	// Format is a comma-separated format list: "progress",
+	// "progress,junit:out/junit.xml,json:out/results.json". The console
+	// formats progress and pretty (and godog's events) write as the run
+	// goes; json, html, message, junit and cucumber are made from the
+	// run's results (package results) when it ends. Empty means
+	// DefaultFormat. Parent folders of report files are created; a report
+	// that cannot be written completely makes the run exit ExitReport.
 	Format string
+	// Progress says how the progress format shows itself: ProgressAuto
+	// (the default: a progress bar with an ETA on a terminal, rows of a
+	// character per step otherwise), ProgressBar or ProgressPlain.
+	Progress string
+	// Shard runs one part of the run, "I/N" (see results.Assign): the
+	// scenarios are partitioned by their stable ids, and the results of
+	// the N parts merge into the results of the whole run. Empty: all.
+	Shard string
+	// Durations, with Shard, balances the shards by how long each
+	// scenario took in these results of an earlier run.
+	Durations *results.Document
 	// Tags selects scenarios, as a cucumber tag expression ("@smoke and
 	// not @slow") or a godog filter ("@smoke&&~@slow"); see ParseTags.
 	Tags string
@@ -149,6 +166,9 @@ var runMu sync.Mutex
 
 // plan is a fully validated run.
 type plan struct {
+	shard       *results.Shard  // nil for a whole run
+	inShard     map[string]bool // stable ids of the shard's scenarios; nil for all
+	progress    string
 	specs       []formatSpec
 	tags        Tags
 	concurrency int
@@ -231,6 +251,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 
 	rec := newRecorder(ctx, p.features, opts.FailFast)
+	if p.inShard != nil {
+		rec.include = func(id string) bool { return p.inShard[id] }
+	}
 	out, err := p.openOutputs(rec, opts.SourceLine)
 	if err != nil {
 		return ExitReport, err
@@ -263,12 +286,16 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		ScenarioInitializer: rec.wrap(initFn(cfg)),
 		Options:             gopts,
 	}.Run()
-	elapsed := time.Since(started)
+	finished := time.Now()
+	elapsed := finished.Sub(started)
 	routeQueue = nil // godog took every formatter it asked for, or returned before asking
 
-	results := rec.scenarios()
-	reportErr := out.finish(summary{results: results, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color})
-	c := countResults(results, len(p.selected))
+	scenarios := rec.scenarios()
+	c := countResults(scenarios, len(p.selected))
+	exit, _ := p.result(ctx, status, rec, c, nil)
+	doc := p.document(rec, runInfo{started: started, finished: finished, interrupted: ctx.Err() != nil, exitCode: exit,
+		tags: opts.Tags, failFast: opts.FailFast})
+	reportErr := out.finish(summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}, doc)
 	if opts.FailFast && c.notRun() > 0 && ctx.Err() == nil {
 		fmt.Fprintf(p.log, "vaultcheck: fail-fast: stopped after a scenario that did not pass; %s never ran\n", plural(c.notRun(), "scenario"))
 	}
@@ -278,12 +305,19 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 // outputs are where a run's formats write.
 type outputs struct {
 	makers  []func(suite string) godog.Formatter
+	docs    []docOutput   // reports made from the results
 	console io.Writer     // what console formats write to
 	source  *sourceWriter // nil when nothing needs rewriting
 	consRW  *reportWriter // the console, keeping its write errors
 	files   []*reportWriter
 	summary io.Writer // where the summary goes; nil for none
 	color   bool
+}
+
+// docOutput is a report made from the run's results when it ends.
+type docOutput struct {
+	render results.Renderer
+	w      io.Writer
 }
 
 // openOutputs creates the report files and the formatters of the run.
@@ -305,17 +339,32 @@ func (p *plan) openOutputs(rec *recorder, sourceLine SourceLineFunc) (*outputs, 
 			o.files = append(o.files, rw)
 			w, color, target = rw, false, rw
 		}
+		if s.fromResults() {
+			o.docs = append(o.docs, docOutput{render: results.Formats[s.name], w: w})
+			continue
+		}
 		if hasSummary(s.name) && o.summary == nil {
 			o.summary = target
 		}
-		o.makers = append(o.makers, makeFormatter(s, w, color, rec))
+		o.makers = append(o.makers, makeFormatter(s, w, color, rec, p.progressMode(), len(p.selected)))
+	}
+	if len(o.makers) == 0 {
+		o.makers = append(o.makers, func(string) godog.Formatter { return nopFmt{} })
 	}
 	return o, nil
 }
 
-// finish writes the summary, flushes the console and closes every report
-// file, returning the reports that could not be written.
-func (o *outputs) finish(sum summary) error {
+// finish writes the reports made from the results and the summary,
+// flushes the console and closes every report file, returning the reports
+// that could not be written.
+func (o *outputs) finish(sum summary, doc *results.Document) error {
+	for _, d := range o.docs {
+		if err := d.render(d.w, doc); err != nil {
+			if rw, ok := d.w.(*reportWriter); ok {
+				rw.fail(err)
+			}
+		}
+	}
 	if o.source != nil {
 		if err := o.source.Flush(); err != nil {
 			o.consRW.fail(err)
@@ -350,6 +399,8 @@ func (p *plan) result(ctx context.Context, status int, rec *recorder, c counts, 
 		return ExitHarness, fmt.Errorf("%w: godog exited with status %d", ErrHarness, status)
 	}
 	switch kind {
+	case kindTarget:
+		return ExitUnexercised, fmt.Errorf("%w:\n%s", ErrTarget, listProblems(problems))
 	case kindHarness:
 		return ExitHarness, fmt.Errorf("%w:\n%s", ErrHarness, listProblems(problems))
 	case kindScenario:
@@ -450,6 +501,12 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	if p.features, err = loadFeatures(ctx, opts); err != nil {
 		return nil, err
 	}
+	p.progress = opts.Progress
+	switch p.progress {
+	case "", ProgressAuto, ProgressBar, ProgressPlain:
+	default:
+		return nil, fmt.Errorf("%w: progress %q, want %q, %q or %q", ErrUsage, opts.Progress, ProgressAuto, ProgressBar, ProgressPlain)
+	}
 	p.selected = p.features.selected(p.tags)
 	if len(p.selected) == 0 {
 		what := "the features"
@@ -468,7 +525,60 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	if len(empty) > 0 {
 		return nil, fmt.Errorf("%w:\n%s", ErrScenario, listProblems(empty))
 	}
+	if strings.TrimSpace(opts.Shard) != "" {
+		if err := p.partition(opts.Shard, opts.Durations); err != nil {
+			return nil, err
+		}
+	} else if opts.Durations != nil {
+		return nil, fmt.Errorf("%w: durations balance shards; give --shard I/N too", ErrUsage)
+	}
 	return p, nil
+}
+
+// partition keeps the scenarios of one shard. The scenarios the run
+// selects are partitioned (balanced by durations when given), and those
+// its tag filter leaves out separately, round-robin, so that each is
+// reported disabled by exactly one shard.
+func (p *plan) partition(spec string, durations *results.Document) error {
+	sh, err := results.ParseShard(spec)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	var all, enabled, disabled []string
+	selected := map[string]bool{}
+	for _, sp := range p.selected {
+		selected[sp.id()] = true
+	}
+	for _, sp := range p.features.all() {
+		all = append(all, sp.id())
+		if selected[sp.id()] {
+			enabled = append(enabled, sp.id())
+		} else {
+			disabled = append(disabled, sp.id())
+		}
+	}
+	var dur map[string]time.Duration
+	if durations != nil {
+		dur = results.Durations(durations)
+	}
+	p.inShard = map[string]bool{}
+	for _, part := range []map[string]int{results.Assign(enabled, sh.Total, dur), results.Assign(disabled, sh.Total, nil)} {
+		for id, idx := range part {
+			if idx == sh.Index {
+				p.inShard[id] = true
+			}
+		}
+	}
+	p.shard = &results.Shard{Index: sh.Index, Total: sh.Total, Scenarios: len(all), AllIDs: results.IDsDigest(all), Balanced: durations != nil}
+	var mine []*selectedPickle
+	for _, sp := range p.selected {
+		if p.inShard[sp.id()] {
+			mine = append(mine, sp)
+		}
+	}
+	fmt.Fprintf(p.log, "vaultcheck: shard %s: %s of %d selected\n", sh, plural(len(mine), "scenario"), len(p.selected))
+	p.selected = mine
+	return nil
 }
 
 // newKeySource makes the run's key source. Fast keys against a URL target

@@ -180,8 +180,8 @@ func (f *prettyFmt) result(p *messages.Pickle, s *messages.PickleStep, d *format
 func (f *prettyFmt) flush(id string) {
 	pp := f.pending[id]
 	delete(f.pending, id)
-	if pp == nil {
-		return
+	if pp == nil || f.rec.isHidden(id) {
+		return // another shard's scenario: not this run's
 	}
 	p := pp.pickle
 	doc := f.docs[p.Uri]

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,10 @@ import (
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/vaultcheck/vaultcheck/internal/redact"
+	"github.com/vaultcheck/vaultcheck/results"
+	"github.com/vaultcheck/vaultcheck/steps"
 )
 
 // IsScenarioError reports whether err blames the scenario rather than the
@@ -34,11 +39,22 @@ func IsHarnessError(err error) bool {
 	return errors.As(err, &he) && he.HarnessError()
 }
 
-// outcome kinds, ordered by the exit code they cause.
+// IsTargetError reports whether err says the target could not be
+// exercised (refused or reset connections, no answer in time, a 5xx, a
+// body that is not JSON) rather than that it answered wrongly: some error
+// in its chain has a method TargetError() bool that returns true. Such
+// errors give the step the status error and make a run exit 4.
+func IsTargetError(err error) bool {
+	var te interface{ TargetError() bool }
+	return errors.As(err, &te) && te.TargetError()
+}
+
+// outcome kinds, ordered by the precedence of the exit code they cause.
 type outcomeKind int
 
 const (
 	kindFailure  outcomeKind = iota + 1 // the target answered wrongly (exit 1)
+	kindTarget                          // the target could not be exercised (exit 4)
 	kindScenario                        // the scenario is wrong (exit 2)
 	kindHarness                         // the harness broke (exit 3)
 )
@@ -111,16 +127,25 @@ type recorder struct {
 	set      *featureSet
 	ctx      context.Context // the run's: done once it is interrupted
 	failFast bool
+	// include says whether the scenario with a stable id is this run's
+	// (its shard's); nil means every scenario is.
+	include func(id string) bool
+	// done, when set, is told of every scenario of the run that ends
+	// (the progress bar); called without the lock held.
+	done func(status scenarioStatus)
 
 	mu       sync.Mutex
 	problems []problem
 	results  map[string]*scenarioResult // by godog pickle id
 	order    []*scenarioResult          // in start order
 	stopped  bool                       // fail-fast saw a scenario that did not pass
+	claimed  map[string]bool            // stable ids of the scenarios started
+	hidden   map[string]bool            // godog pickle ids of other shards' scenarios
 }
 
 func newRecorder(ctx context.Context, set *featureSet, failFast bool) *recorder {
-	return &recorder{set: set, ctx: ctx, failFast: failFast, results: map[string]*scenarioResult{}}
+	return &recorder{set: set, ctx: ctx, failFast: failFast, results: map[string]*scenarioResult{},
+		claimed: map[string]bool{}, hidden: map[string]bool{}}
 }
 
 // scenarioStatus is how one scenario ended.
@@ -130,6 +155,7 @@ const (
 	statusRunning     scenarioStatus = iota // started, not finished (yet)
 	statusPassed                            // every step passed
 	statusFailed                            // the target failed it
+	statusTarget                            // the target could not be exercised
 	statusScenario                          // the scenario is wrong
 	statusHarness                           // the harness broke in it
 	statusInterrupted                       // stopped half-way by an interrupt
@@ -140,6 +166,9 @@ const (
 // row of an outline).
 type scenarioResult struct {
 	id, uri, name     string
+	stable            string         // results id; "" when it was not found in the harness's parse
+	feature           *parsedFeature // nil when it was not found
+	index             int            // in feature.pickles
 	line              int64
 	status            scenarioStatus
 	worst             outcomeKind // of its problems
@@ -147,24 +176,43 @@ type scenarioResult struct {
 	msg               string // a problem of the scenario as a whole
 	started, finished time.Time
 	notRunWhy         string // for statusNotRun and statusInterrupted
+	ledger            *results.Ledger
 }
 
 // stepResult is one step of a scenario that ran.
 type stepResult struct {
+	index       int // in the pickle's steps; -1 when unknown
 	text        string
 	line        int64
 	status      godog.StepResultStatus
-	msg         string // why it did not pass; "" when it did
-	interrupted bool   // it failed because the run was interrupted
+	kind        outcomeKind // what went wrong; 0 for nothing
+	msg         string      // why it did not pass; "" when it did
+	interrupted bool        // it failed because the run was interrupted
+	duration    time.Duration
+	exchanges   []redact.Exchange
 }
 
 // interrupted reports whether the run has been interrupted.
 func (r *recorder) interrupted() bool { return r.ctx != nil && r.ctx.Err() != nil }
 
+// errElsewhere is why a scenario of another shard does not run.
+const errElsewhere = "in another shard"
+
 // start records that the scenario p begins, or returns why it must not run.
 func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 	uri, line := r.locate(p, nil)
 	res := &scenarioResult{id: p.Id, uri: uri, line: line, name: p.Name, started: time.Now()}
+	r.mu.Lock()
+	res.feature, res.index = r.claim(p)
+	if res.feature != nil {
+		res.stable = res.feature.ids[res.index]
+	}
+	if r.include != nil && !r.include(res.stable) {
+		r.hidden[p.Id] = true
+		r.mu.Unlock()
+		return nil, errElsewhere
+	}
+	r.mu.Unlock()
 	why := ""
 	switch {
 	case r.interrupted():
@@ -179,7 +227,47 @@ func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 	r.results[p.Id] = res
 	r.order = append(r.order, res)
 	r.mu.Unlock()
+	if why != "" && r.done != nil {
+		r.done(statusNotRun)
+	}
 	return res, why
+}
+
+// claim finds the harness's own parse of the godog pickle p, by file,
+// name and step texts, and marks it started. Outline rows that expand to
+// the same steps match each other's pickles; each godog pickle takes the
+// first one not yet claimed. r.mu is held.
+func (r *recorder) claim(p *godog.Scenario) (*parsedFeature, int) {
+	uri, _ := splitPathLine(p.Uri)
+	pf := r.set.parsed[uri]
+	if pf == nil {
+		return nil, 0
+	}
+	first := -1
+	for i, q := range pf.pickles {
+		if q.Name != p.Name || !sameStepTexts(q.Steps, p.Steps) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if !r.claimed[pf.ids[i]] {
+			r.claimed[pf.ids[i]] = true
+			return pf, i
+		}
+	}
+	if first < 0 {
+		return nil, 0
+	}
+	return pf, first
+}
+
+// isHidden reports whether the scenario with godog pickle id belongs to
+// another shard: no report of this run shows it.
+func (r *recorder) isHidden(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hidden[id]
 }
 
 // notRun reports whether the scenario with godog pickle id was kept from
@@ -187,6 +275,9 @@ func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 func (r *recorder) notRun(id string) (bool, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hidden[id] {
+		return true, errElsewhere
+	}
 	if res := r.results[id]; res != nil && res.status == statusNotRun {
 		return true, res.notRunWhy
 	}
@@ -202,13 +293,13 @@ func (r *recorder) isStopped() bool {
 // step records one finished step of res and, when it went wrong, the
 // problem. A step that fails after an interrupt is not blamed on anyone:
 // the interrupt cancelled what it was doing.
-func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultStatus) {
+func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultStatus, sr stepResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res.status != statusRunning {
 		return
 	}
-	sr := stepResult{text: p.step, line: p.line, status: status, msg: p.msg}
+	sr.text, sr.line, sr.status, sr.msg, sr.kind = p.step, p.line, status, p.msg, p.kind
 	if p.kind != 0 && r.interrupted() {
 		res.status, res.notRunWhy, res.finished = statusInterrupted, "interrupted in: "+p.step, time.Now()
 		sr.msg, sr.interrupted = "interrupted", true
@@ -220,12 +311,25 @@ func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultS
 }
 
 // finish records the end of res, with a problem of the scenario as a
-// whole (kind 0 for none).
-func (r *recorder) finish(res *scenarioResult, p problem) {
+// whole (kind 0 for none), the summary of its crypto ledger and the
+// scrubber of its World (nil for none), which every exchange and message
+// recorded for it goes through.
+func (r *recorder) finish(res *scenarioResult, p problem, led *results.Ledger, scrub func(string) string) {
+	var status scenarioStatus
+	defer func() {
+		if r.done != nil && status != 0 {
+			r.done(status)
+		}
+	}()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res.status != statusRunning {
 		return
+	}
+	res.ledger = led
+	if scrub != nil {
+		scrubSteps(res.steps, scrub)
+		p.msg = scrub(p.msg)
 	}
 	if p.kind != 0 {
 		if r.interrupted() {
@@ -242,12 +346,42 @@ func (r *recorder) finish(res *scenarioResult, p problem) {
 	if res.status != statusPassed {
 		r.stopped = true
 	}
+	status = res.status
+}
+
+// scrubSteps passes the messages and exchanges of steps through scrub.
+func scrubSteps(steps []stepResult, scrub func(string) string) {
+	for i := range steps {
+		st := &steps[i]
+		st.msg = scrub(st.msg)
+		for j := range st.exchanges {
+			ex := &st.exchanges[j]
+			ex.URL, ex.Path = scrub(ex.URL), scrub(ex.Path)
+			ex.RequestBody, ex.ResponseBody, ex.Err = scrub(ex.RequestBody), scrub(ex.ResponseBody), scrub(ex.Err)
+			ex.RequestHeader, ex.ResponseHeader = scrubHeader(ex.RequestHeader, scrub), scrubHeader(ex.ResponseHeader, scrub)
+		}
+	}
+}
+
+func scrubHeader(h http.Header, scrub func(string) string) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			out[k] = append(out[k], scrub(v))
+		}
+	}
+	return out
 }
 
 func statusOf(k outcomeKind) scenarioStatus {
 	switch k {
 	case kindFailure:
 		return statusFailed
+	case kindTarget:
+		return statusTarget
 	case kindScenario:
 		return statusScenario
 	case kindHarness:
@@ -368,6 +502,8 @@ func classify(status godog.StepResultStatus, err error) (outcomeKind, string) {
 		return kindHarness, err.Error()
 	case IsScenarioError(err):
 		return kindScenario, err.Error()
+	case IsTargetError(err):
+		return kindTarget, err.Error()
 	}
 	return kindFailure, err.Error()
 }
@@ -434,6 +570,8 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 			pickle     *godog.Scenario
 			res        *scenarioResult
 			stepFailed bool
+			stepStart  time.Time
+			stepMark   int
 		)
 		sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 			pickle = p
@@ -445,14 +583,37 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 			}
 			if initPanic != nil {
 				r.step(res, problem{kind: kindHarness, uri: res.uri, line: res.line, scenario: p.Name,
-					msg: fmt.Sprintf("the step library's initializer panicked: %v", initPanic)}, godog.StepFailed)
+					msg: fmt.Sprintf("the step library's initializer panicked: %v", initPanic)}, godog.StepFailed, stepResult{index: -1})
 				return ctx, fmt.Errorf("%w: step library initializer panicked", ErrHarness)
+			}
+			return ctx, nil
+		})
+		// The exchanges a step made are those its World logged between
+		// the step's hooks: a scenario's steps run one after the other.
+		sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+			stepStart = time.Now()
+			if w := steps.WorldFrom(ctx); w != nil {
+				stepMark = w.Exchanges().Len()
 			}
 			return ctx, nil
 		})
 		sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 			if res == nil || pickle == nil {
 				return ctx, nil
+			}
+			sr := stepResult{index: -1}
+			if !stepStart.IsZero() && status != godog.StepSkipped {
+				sr.duration = time.Since(stepStart)
+			}
+			stepStart = time.Time{}
+			if w := steps.WorldFrom(ctx); w != nil && status != godog.StepSkipped {
+				sr.exchanges = w.Exchanges().Since(stepMark)
+			}
+			for i, s := range pickle.Steps {
+				if s.Id == st.Id {
+					sr.index = i
+					break
+				}
 			}
 			kind, msg := classify(status, err)
 			if kind != 0 {
@@ -462,7 +623,7 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 				return ctx, nil // already recorded once for the scenario
 			}
 			uri, line := r.locate(pickle, st)
-			r.step(res, problem{kind: kind, uri: uri, line: line, scenario: pickle.Name, step: st.Text, msg: msg}, status)
+			r.step(res, problem{kind: kind, uri: uri, line: line, scenario: pickle.Name, step: st.Text, msg: msg}, status, sr)
 			return ctx, nil
 		})
 		sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
@@ -479,8 +640,33 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 					pr = problem{kind: kind, uri: uri, line: line, scenario: p.Name, msg: msg}
 				}
 			}
-			r.finish(res, pr)
+			var (
+				led   *results.Ledger
+				scrub func(string) string
+			)
+			if w := steps.WorldFrom(ctx); w != nil {
+				led, scrub = ledgerSummary(w), w.Scrubber()
+			}
+			r.finish(res, pr, led, scrub)
 			return ctx, nil
 		})
 	}
+}
+
+// ledgerSummary summarizes the crypto ledger of a World whose scenario
+// ended: its operations by kind and the re-check Finish did.
+func ledgerSummary(w *steps.World) *results.Ledger {
+	led := &results.Ledger{ByOp: map[string]int{}}
+	for _, e := range w.Ledger().Entries() {
+		led.Entries++
+		led.ByOp[string(e.Op)]++
+	}
+	if rep, ok := w.LedgerReport(); ok {
+		led.Checked, led.Skipped = rep.Checked, rep.Skipped
+		for _, err := range rep.Errors {
+			led.Errors = append(led.Errors, err.Error())
+		}
+		led.Verified = len(rep.Errors) == 0
+	}
+	return led
 }

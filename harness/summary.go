@@ -62,6 +62,7 @@ func (c counts) scenarioLine(color bool) string {
 	}{
 		{statusPassed, "passed", colors.Green},
 		{statusFailed, "failed", colors.Red},
+		{statusTarget, "with target errors", colors.Yellow},
 		{statusScenario, "with scenario errors", colors.Yellow},
 		{statusHarness, "with harness errors", colors.Red},
 		{statusInterrupted, "interrupted", colors.Yellow},
@@ -154,7 +155,7 @@ func (s summary) write(w io.Writer) error {
 func (s summary) failures() string {
 	var b strings.Builder
 	for _, r := range s.results {
-		if r.status != statusFailed && r.status != statusScenario && r.status != statusHarness {
+		if r.status != statusFailed && r.status != statusTarget && r.status != statusScenario && r.status != statusHarness {
 			continue
 		}
 		fmt.Fprintf(&b, "  %s %s\n", paint(s.color, colors.Red, "Scenario: "+r.name), paint(s.color, colors.Bold(colors.Black), fmt.Sprintf("# %s:%d", r.uri, r.line)))

@@ -70,6 +70,7 @@ type World struct {
 	stepType   messages.PickleStepType
 	stepMark   int
 	expectFail bool
+	verified   *ledger.Report // the ledger's re-check by Finish
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger
@@ -234,6 +235,7 @@ func (w *World) scrubber() func(string) string {
 // failure is a bug of vaultcheck, not of the target.
 func (w *World) verifyLedger() error {
 	rep := w.ledger.VerifyAll()
+	w.verified = &rep
 	if len(rep.Errors) == 0 {
 		return nil
 	}

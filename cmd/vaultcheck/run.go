@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/cucumber/godog"
@@ -28,9 +29,12 @@ var runInitializer func(steps.Config) func(*godog.ScenarioContext)
 
 func newRunCmd() *cobra.Command {
 	var (
-		o     harness.Options
-		vars  []string
-		watch bool
+		o          harness.Options
+		vars       []string
+		durations  string
+		noProgress bool
+		shards     int
+		watch      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH[:LINE]...]",
@@ -46,9 +50,23 @@ The target is "inproc" (default): a fresh fake Vault and Keystore on a loopback 
 Or a base URL serving /vault and /keystore; --vault-url and --keystore-url override either. A URL
 target must answer an HTTP request within a few seconds or the run stops before it starts.
 
-Formats are godog's (progress, pretty, junit, cucumber, events), several at once separated by
-commas; FORMAT:FILE writes that report to FILE (its folders are created). One format may write to
-the console. pretty runs scenarios one at a time, since its output is scrambled otherwise.
+Formats, several at once separated by commas; FORMAT:FILE writes that report to FILE (its folders
+are created), and one format may write to the console:
+  progress  a progress bar with the failures so far and an ETA on a terminal; rows of a character
+            per step when not a terminal or with --no-progress (the default)
+  pretty    each scenario with its steps and their file:line (runs scenarios one at a time)
+  json      results.json: versioned (vaultcheck/results/v1, schema in results/schema/), every
+            scenario with its stable id, status, steps, redacted exchanges and ledger summary
+  html      one self-contained HTML report with filters by status, tag and requirement
+  message   Cucumber Messages (NDJSON) for Cucumber's own tools
+  junit     JUnit XML;  cucumber  Cucumber JSON;  events  godog's event stream
+HCL scenarios are reported at their HCL file and line in every format. vaultcheck report renders
+any of them again from a results.json.
+
+--shard I/N runs one of N parts of the suite, partitioned by stable scenario id (round-robin, or
+balanced by duration with --durations RESULTS.json); vaultcheck report merge joins the parts'
+results.json into the results of the whole run. --shards N takes I from $JOB_COMPLETION_INDEX
+(0-based), for a Kubernetes Indexed Job.
 
 --tags takes a cucumber tag expression ("@smoke and not @slow", with and, or, not and parentheses)
 or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenario are an error.
@@ -77,14 +95,15 @@ Exit status:
   2  bad usage, unreadable or malformed input, a mistake in a scenario (an undefined step, a
      scenario error), or a subscription key the target refuses
   3  the harness broke, or the run was interrupted (results are incomplete)
-  4  reserved: the target could not be exercised
+  4  the target could not be exercised (refused or reset connections, no answer, a 5xx)
   5  a report could not be written (a FORMAT:FILE, or the console)
-When several apply, the first of 3, 5, 2, 1 wins.`,
+When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 		Example: `  vaultcheck run
   vaultcheck run --tags '@smoke and not @slow' --concurrency 2
   vaultcheck run features/sharing.feature:17 --format pretty
   vaultcheck run scenarios/ my-scenario.hcl
-  vaultcheck run --format progress,junit:out/junit.xml,cucumber:out/cucumber.json
+  vaultcheck run --format progress,junit:out/junit.xml,json:out/results.json,html:out/report.html
+  vaultcheck run --shard 2/3 --format json:out/shard-2.json
   vaultcheck run --seed -1                          # random order; the seed is printed
   vaultcheck run --watch features/                  # again on every save
   VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com
@@ -103,6 +122,22 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
 			}
 			o.Vars = overrides
 			o.SourceLine = hclscenario.SourceLine
+			if noProgress {
+				o.Progress = harness.ProgressPlain
+			}
+			if shards > 0 {
+				if o.Shard != "" {
+					return usageErrorf("run: give --shard I/N or --shards N, not both")
+				}
+				if o.Shard, err = shardFromIndex(shards, os.Getenv(jobIndexEnv)); err != nil {
+					return err
+				}
+			}
+			if durations != "" {
+				if o.Durations, err = readResults(durations); err != nil {
+					return err
+				}
+			}
 
 			parent := cmd.Context()
 			if parent == nil {
@@ -129,7 +164,7 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
 				return silentExit(code)
 			case errors.Is(err, harness.ErrSubscriptionKey):
 				return &exitError{code: code, err: fmt.Errorf("run: %w\n  hint: give the target's key with --subscription-key or $%s", err, subscriptionKeyEnv)}
-			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness) || errors.Is(err, harness.ErrReport):
+			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness) || errors.Is(err, harness.ErrReport) || errors.Is(err, harness.ErrTarget):
 				return &exitError{code: code, err: err}
 			}
 			return &exitError{code: code, err: fmt.Errorf("run: %w", err)}
@@ -146,7 +181,28 @@ When several apply, the first of 3, 5, 2, 1 wins.`,
 	f.Int64Var(&o.Seed, "seed", 0, "scenario order within each feature: 0 file order, -1 random (printed), N that seed")
 	f.BoolVar(&o.FailFast, "fail-fast", false, "stop at the first failing scenario (runs one scenario at a time)")
 	f.StringArrayVar(&vars, "var", nil, "set an HCL scenario variable, NAME=VALUE (repeatable)")
+	f.StringVar(&o.Shard, "shard", "", "run shard I of N (I/N): the scenarios partitioned by their stable ids; merge the results with report merge")
+	f.IntVar(&shards, "shards", 0, "run shard $"+jobIndexEnv+" (0-based, as a Kubernetes Indexed Job sets it) of N")
+	f.StringVar(&durations, "durations", "", "with --shard: balance the shards by the durations in this results.json of an earlier run")
+	f.BoolVar(&noProgress, "no-progress", false, "show the progress format as rows of step characters, never as a progress bar")
 	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
 	f.BoolVar(&watch, "watch", false, "run PATHs, then on every save vet and run again the scenarios that changed, until Ctrl-C")
 	return cmd
+}
+
+// jobIndexEnv is the variable a Kubernetes Indexed Job sets to the
+// 0-based index of each of its pods.
+const jobIndexEnv = "JOB_COMPLETION_INDEX"
+
+// shardFromIndex turns --shards N and a 0-based job index into I/N, so that
+// an Indexed Job can run shards from an image without a shell.
+func shardFromIndex(n int, index string) (string, error) {
+	if index == "" {
+		return "", usageErrorf("run: --shards %d takes the shard from $%s, which is not set (use --shard I/N outside an Indexed Job)", n, jobIndexEnv)
+	}
+	i, err := strconv.Atoi(index)
+	if err != nil || i < 0 || i >= n {
+		return "", usageErrorf("run: $%s is %q, want 0 to %d for --shards %d", jobIndexEnv, index, n-1, n)
+	}
+	return fmt.Sprintf("%d/%d", i+1, n), nil
 }

@@ -83,6 +83,11 @@ func (e Exchange) Summary() string {
 	return fmt.Sprintf("%s %s -> %d", e.Method, path, e.Status)
 }
 
+// HeaderShown reports whether a header is worth a line in a report, as
+// Exchange.String shows them; the others (Date, Content-Length,
+// User-Agent, ...) are noise.
+func HeaderShown(name string) bool { return headerShown(name) }
+
 // headersShown are the headers worth a line in a report; the others (Date,
 // Content-Length, User-Agent, ...) are noise.
 func headerShown(name string) bool {

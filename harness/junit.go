@@ -146,6 +146,9 @@ func buildJUnit(name string, features map[string]string, results []scenarioResul
 		case statusHarness:
 			tc.Status, tc.Error = "error", &junitProblem{Message: why, Type: "harness error"}
 			s.Errors++
+		case statusTargetError:
+			tc.Status, tc.Error = "error", &junitProblem{Message: why, Type: "target error"}
+			s.Errors++
 		default: // not run, interrupted, unfinished
 			msg := r.notRunWhy
 			if msg == "" {

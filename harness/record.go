@@ -34,12 +34,23 @@ func IsHarnessError(err error) bool {
 	return errors.As(err, &he) && he.HarnessError()
 }
 
-// outcome kinds, ordered by the exit code they cause.
+// IsTargetError reports whether err says the target could not be
+// exercised (no answer, a 5xx, a body that is not JSON where JSON is due)
+// rather than that it answered wrongly: some error in its chain has a
+// method TargetError() bool that returns true, as the step library's
+// *steps.TargetError has. Such errors make a run exit 4.
+func IsTargetError(err error) bool {
+	var te interface{ TargetError() bool }
+	return errors.As(err, &te) && te.TargetError()
+}
+
+// outcome kinds, ordered by the precedence of the exit code they cause.
 type outcomeKind int
 
 const (
 	kindFailure  outcomeKind = iota + 1 // the target answered wrongly (exit 1)
 	kindScenario                        // the scenario is wrong (exit 2)
+	kindTarget                          // the target could not be exercised (exit 4)
 	kindHarness                         // the harness broke (exit 3)
 )
 
@@ -117,6 +128,17 @@ type recorder struct {
 	results  map[string]*scenarioResult // by godog pickle id
 	order    []*scenarioResult          // in start order
 	stopped  bool                       // fail-fast saw a scenario that did not pass
+
+	// abort, when set before the run, is why the target could not be
+	// exercised at all: every scenario is recorded as a target error
+	// without running, so that the reports say so.
+	abort string
+	// probe checks that the target still answers after a scenario ended
+	// in a target error; nil never probes. down is set once it did not:
+	// the scenarios not yet started do not run.
+	probe   func() error
+	probing bool
+	down    string
 }
 
 func newRecorder(ctx context.Context, set *featureSet, failFast bool) *recorder {
@@ -132,6 +154,7 @@ const (
 	statusFailed                            // the target failed it
 	statusScenario                          // the scenario is wrong
 	statusHarness                           // the harness broke in it
+	statusTargetError                       // the target could not be exercised
 	statusInterrupted                       // stopped half-way by an interrupt
 	statusNotRun                            // never started: interrupted before, or fail-fast
 )
@@ -147,6 +170,10 @@ type scenarioResult struct {
 	msg               string // a problem of the scenario as a whole
 	started, finished time.Time
 	notRunWhy         string // for statusNotRun and statusInterrupted
+	// aborted: a statusTargetError scenario that never started, because
+	// the target could not be exercised at all (msg says why, and Run's
+	// error says it once).
+	aborted bool
 }
 
 // stepResult is one step of a scenario that ran.
@@ -156,6 +183,7 @@ type stepResult struct {
 	status      godog.StepResultStatus
 	msg         string // why it did not pass; "" when it did
 	interrupted bool   // it failed because the run was interrupted
+	targetError bool   // it failed because the target could not be exercised
 }
 
 // interrupted reports whether the run has been interrupted.
@@ -166,13 +194,21 @@ func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 	uri, line := r.locate(p, nil)
 	res := &scenarioResult{id: p.Id, uri: uri, line: line, name: p.Name, started: time.Now()}
 	why := ""
+	r.mu.Lock()
+	down := r.down
+	r.mu.Unlock()
 	switch {
+	case r.abort != "":
+		why = r.abort
+		res.status, res.msg, res.aborted, res.finished = statusTargetError, r.abort, true, res.started
 	case r.interrupted():
-		why = "the run was interrupted before it started"
+		why = r.stopCause() + " before it started"
 	case r.failFast && r.isStopped():
 		why = "fail-fast: an earlier scenario did not pass"
+	case down != "":
+		why = "the target stopped answering: " + down
 	}
-	if why != "" {
+	if why != "" && res.status == statusRunning {
 		res.status, res.notRunWhy, res.finished = statusNotRun, why, res.started
 	}
 	r.mu.Lock()
@@ -190,7 +226,37 @@ func (r *recorder) notRun(id string) (bool, string) {
 	if res := r.results[id]; res != nil && res.status == statusNotRun {
 		return true, res.notRunWhy
 	}
+	if res := r.results[id]; res != nil && res.aborted {
+		return true, res.msg
+	}
 	return false, ""
+}
+
+// stopCause says what stopped the run, for the scenarios it cut short.
+func (r *recorder) stopCause() string {
+	if errors.Is(context.Cause(r.ctx), errRunDeadline) {
+		return "the run deadline passed"
+	}
+	return "the run was interrupted"
+}
+
+// checkTarget probes the target after a scenario ended in a target error,
+// unless a probe is under way or the target is known to be down.
+func (r *recorder) checkTarget() {
+	r.mu.Lock()
+	if r.probe == nil || r.probing || r.down != "" {
+		r.mu.Unlock()
+		return
+	}
+	r.probing = true
+	r.mu.Unlock()
+	err := r.probe()
+	r.mu.Lock()
+	r.probing = false
+	if err != nil && !r.interrupted() {
+		r.down = err.Error()
+	}
+	r.mu.Unlock()
 }
 
 func (r *recorder) isStopped() bool {
@@ -210,11 +276,16 @@ func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultS
 	}
 	sr := stepResult{text: p.step, line: p.line, status: status, msg: p.msg}
 	if p.kind != 0 && r.interrupted() {
-		res.status, res.notRunWhy, res.finished = statusInterrupted, "interrupted in: "+p.step, time.Now()
+		why := "interrupted in: "
+		if errors.Is(context.Cause(r.ctx), errRunDeadline) {
+			why = "cut short by the run deadline in: "
+		}
+		res.status, res.notRunWhy, res.finished = statusInterrupted, why+p.step, time.Now()
 		sr.msg, sr.interrupted = "interrupted", true
 	} else if p.kind != 0 {
 		res.worst = max(res.worst, p.kind)
 		r.problems = append(r.problems, p)
+		sr.targetError = p.kind == kindTarget
 	}
 	res.steps = append(res.steps, sr)
 }
@@ -250,6 +321,8 @@ func statusOf(k outcomeKind) scenarioStatus {
 		return statusFailed
 	case kindScenario:
 		return statusScenario
+	case kindTarget:
+		return statusTargetError
 	case kindHarness:
 		return statusHarness
 	}
@@ -368,6 +441,8 @@ func classify(status godog.StepResultStatus, err error) (outcomeKind, string) {
 		return kindHarness, err.Error()
 	case IsScenarioError(err):
 		return kindScenario, err.Error()
+	case IsTargetError(err):
+		return kindTarget, err.Error()
 	}
 	return kindFailure, err.Error()
 }
@@ -480,6 +555,9 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 				}
 			}
 			r.finish(res, pr)
+			if res.status == statusTargetError {
+				r.checkTarget()
+			}
 			return ctx, nil
 		})
 	}

@@ -16,8 +16,10 @@ import (
 //	1  the target failed a scenario (or a check, or a vector)
 //	2  bad usage, unreadable or malformed input, a mistake in a scenario
 //	3  the harness broke, or the run was interrupted
-//	4  reserved: the target could not be exercised
+//	4  the target could not be exercised
 //	5  a report could not be written
+//
+// When several apply, the first of 3, 5, 4, 2, 1 wins.
 const (
 	exitOK      = 0
 	exitFailed  = 1

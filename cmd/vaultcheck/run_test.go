@@ -193,7 +193,7 @@ func TestRunCmdSafeEdges(t *testing.T) {
 
 	_, help, _ := runMain(t, "run", "--help")
 	for _, line := range []string{"0  every scenario passed", "1  the target failed", "2  bad usage", "3  the harness broke",
-		"4  reserved", "5  a report could not be written"} {
+		"4  the target could not be exercised", "5  a report could not be written"} {
 		if !strings.Contains(help, line) {
 			t.Errorf("run --help lacks the exit code line %q", line)
 		}

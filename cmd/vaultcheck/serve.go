@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
+	"github.com/vaultcheck/vaultcheck/harness"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
@@ -90,7 +91,13 @@ SIGTERM.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (loopback by default; port 0 picks a free one)")
+	// A docker target tells its container where to listen in
+	// VAULTCHECK_ADDR (harness.AddrEnv); the flag still wins.
+	defAddr := "127.0.0.1:8080"
+	if a := os.Getenv(harness.AddrEnv); a != "" {
+		defAddr = a
+	}
+	cmd.Flags().StringVar(&addr, "addr", defAddr, "address to listen on (loopback by default; port 0 picks a free one; env "+harness.AddrEnv+")")
 	cmd.Flags().StringVar(&subscriptionKey, "subscription-key", os.Getenv("VAULTCHECK_SUBSCRIPTION_KEY"), "require this Meeco-Subscription-Key (default: accept any; env VAULTCHECK_SUBSCRIPTION_KEY)")
 	cmd.Flags().Int64Var(&maxBody, "max-body", fakevault.DefaultMaxBodyBytes, "largest request body in bytes; larger ones get 413")
 	cmd.Flags().DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "life of session and admission tokens")

@@ -8,7 +8,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors clean
+.PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors docker-image clean
 
 MODULE := github.com/vaultcheck/vaultcheck
 
@@ -119,6 +119,14 @@ lint:
 # Verifies every case of the in-repo copies of Meeco's vectors.
 vectors: build
 	$(BIN)/vaultcheck vectors verify testdata/vectors/*.json
+
+# The Dockerfile's image of vaultcheck serve: a static binary (scratch has no
+# libc), then docker build; run the suite against it with
+# bin/vaultcheck run --target docker:$(IMAGE).
+IMAGE ?= vaultcheck-fake
+docker-image:
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -ldflags '$(LDFLAGS)' -o $(BIN)/docker/vaultcheck ./cmd/vaultcheck
+	docker build -t $(IMAGE) .
 
 clean:
 	rm -rf $(BIN) out

@@ -342,11 +342,8 @@ func (d *dockerTarget) redactLog(s string) string {
 	for _, sec := range d.secrets {
 		s = strings.ReplaceAll(s, sec, "REDACTED")
 	}
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = redact.String(l)
-	}
-	return strings.Join(lines, "\n")
+	// Whole, not line by line: a PEM block spans lines.
+	return redact.String(strings.TrimRight(s, "\n"))
 }
 
 // tail is the container's log tail for an error message, indented.

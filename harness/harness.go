@@ -156,8 +156,8 @@ type Options struct {
 	// scenario that stopped the run is the last one that ran.
 	FailFast bool
 	// Keys is the key source: "fast" (publicly known pre-generated test
-	// keys) or "fresh" (newly generated). Empty: fast for the inproc
-	// target, fresh for anything else.
+	// keys) or "fresh" (newly generated). Empty: fast for the inproc and
+	// docker targets, which exist for the run only, fresh for URLs.
 	Keys string
 	// KeySource, when set, is used instead of a source made from Keys;
 	// the caller closes it.
@@ -557,10 +557,13 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	if p.target, err = resolveTarget(opts); err != nil {
 		return nil, err
 	}
+	// The in-process fake and a docker target's container exist for this
+	// run only: publicly known test keys cannot outlive it there.
+	throwaway := p.target.inproc || p.target.docker != nil
 	switch opts.Keys {
 	case "":
 		p.keys = keysource.ModeFresh
-		if p.target.inproc {
+		if throwaway {
 			p.keys = keysource.ModeFast
 		}
 	case keysource.ModeFast, keysource.ModeFresh:
@@ -571,7 +574,7 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	if opts.KeySource != nil {
 		p.keys = opts.KeySource.Mode()
 	}
-	if p.keys == keysource.ModeFast && !p.target.inproc {
+	if p.keys == keysource.ModeFast && !throwaway {
 		fmt.Fprintf(p.log, "vaultcheck: warning: keys fast registers publicly known test keys at %s; use it only with a throwaway vault\n", p.target.name)
 	}
 

@@ -71,7 +71,7 @@ or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenari
 
 --keys fast hands out pre-generated, publicly known RSA-4096 test keys (quick; use it only with a
 throwaway vault); fresh generates every key (about a second of CPU each). The default is fast for
-inproc and fresh for URL targets.
+inproc and docker targets (they exist for the run only) and fresh for URL targets.
 
 Before any scenario runs, one request to each service checks the subscription key: a target that
 refuses it stops the run with exit 2 instead of failing every scenario.
@@ -128,6 +128,11 @@ reading failures; 2 and 1 are verdicts that stand as reported.`,
 			// The first Ctrl-C (or SIGTERM from CI) cancels the scenarios'
 			// context; restoring the default handling then lets a second
 			// one kill a run that does not stop.
+			// A console that goes away (vaultcheck run | head) must not
+			// kill the process before it removes a docker target's
+			// container: with SIGPIPE ignored the write fails instead, and
+			// the run ends with exit 5 (the console report was lost).
+			signal.Ignore(syscall.SIGPIPE)
 			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			go func() {
@@ -166,6 +171,6 @@ reading failures; 2 and 1 are verdicts that stand as reported.`,
 	f.DurationVar(&o.DockerWait, "docker-wait", harness.DefaultDockerWait, "how long a docker target's container may take to answer")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", harness.DefaultRequestTimeout, "time limit of each request to the target, its answer included")
 	f.DurationVar(&o.Timeout, "timeout", 0, "deadline of the whole run, target start included (0 = none); exit 4 when it passes")
-	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
+	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc and docker, fresh for URL targets)`)
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -71,7 +72,10 @@ func newFaultyTarget(t *testing.T, mode string) *faultyTarget {
 				conn.Close()
 			}
 		case "hang":
-			<-r.Context().Done() // answers only when the client gives up
+			// Answers only when the client gives up; reading the body
+			// lets the server notice that.
+			io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
 		case "500":
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,7 @@ func TestMain(m *testing.M) {
 
 // needDocker returns the shared engine and image, building the image on
 // first use, or skips the test when no engine answers.
-func needDocker(t *testing.T) *dockerEnv {
+func needDocker(t testing.TB) *dockerEnv {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("docker tests skipped in -short mode")
@@ -134,7 +135,7 @@ func setupDocker() {
 }
 
 // containersOf lists the containers (running or not) of the test image.
-func (d *dockerEnv) containersOf(t *testing.T) []string {
+func (d *dockerEnv) containersOf(t testing.TB) []string {
 	t.Helper()
 	cs, err := d.pool.Client.ListContainers(dc.ListContainersOptions{All: true,
 		Filters: map[string][]string{"label": {DockerLabelImage + "=" + d.image}}})
@@ -422,5 +423,57 @@ func TestDockerLogRedaction(t *testing.T) {
 	}
 	if got := redactEnv(opts.DockerEnv[0]); got != "DB_PASSWORD=REDACTED" {
 		t.Errorf("redactEnv = %q, want the value hidden", got)
+	}
+}
+
+// TestPublishedAddr checks the address read from a container behind a
+// published port (an engine with a bridge, which the test machines lack).
+func TestPublishedAddr(t *testing.T) {
+	ports := func(bs ...dc.PortBinding) *dc.Container {
+		return &dc.Container{NetworkSettings: &dc.NetworkSettings{Ports: map[dc.Port][]dc.PortBinding{bridgePort: bs}}}
+	}
+	for _, tt := range []struct {
+		c    *dc.Container
+		want string
+	}{
+		{nil, ""},
+		{&dc.Container{}, ""},
+		{ports(), ""},
+		{ports(dc.PortBinding{HostIP: "127.0.0.1", HostPort: ""}), ""},
+		{ports(dc.PortBinding{HostIP: "127.0.0.1", HostPort: "49153"}), "127.0.0.1:49153"},
+		{ports(dc.PortBinding{HostIP: "0.0.0.0", HostPort: "49153"}), "127.0.0.1:49153"},
+		{ports(dc.PortBinding{HostIP: "::", HostPort: "49154"}), "[::1]:49154"},
+		{ports(dc.PortBinding{HostPort: "0"}, dc.PortBinding{HostIP: "127.0.0.1", HostPort: "49155"}), "127.0.0.1:49155"},
+	} {
+		if got := publishedAddr(tt.c); got != tt.want {
+			t.Errorf("publishedAddr(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkDockerStart measures a docker target's start-up: create and
+// start the container, wait until /vault and /keystore answer, then remove
+// it (reported apart as remove-ms/op).
+func BenchmarkDockerStart(b *testing.B) {
+	d := needDocker(b)
+	var removing time.Duration
+	for b.Loop() {
+		dt, err := parseDockerTarget("docker:"+d.image, &Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tg := &target{name: "docker:" + d.image, docker: dt}
+		if err := dt.start(context.Background(), tg, http.DefaultClient, ""); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		started := time.Now()
+		dt.remove()
+		removing += time.Since(started)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(removing.Milliseconds())/float64(b.N), "remove-ms/op")
+	if left := d.containersOf(b); len(left) > 0 {
+		b.Errorf("containers left behind: %q", left)
 	}
 }

@@ -198,11 +198,11 @@ func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 	down := r.down
 	r.mu.Unlock()
 	switch {
+	case r.interrupted():
+		why = r.stopCause() + " before it started"
 	case r.abort != "":
 		why = r.abort
 		res.status, res.msg, res.aborted, res.finished = statusTargetError, r.abort, true, res.started
-	case r.interrupted():
-		why = r.stopCause() + " before it started"
 	case r.failFast && r.isStopped():
 		why = "fail-fast: an earlier scenario did not pass"
 	case down != "":

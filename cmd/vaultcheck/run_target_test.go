@@ -78,3 +78,24 @@ func TestRunDockerFlagsChecked(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want 2 and no docker env value", code, stderr)
 	}
 }
+
+// TestServeAddrFromEnv checks that serve's --addr defaults to
+// VAULTCHECK_ADDR (the contract of a docker target's image), and to
+// loopback without it.
+func TestServeAddrFromEnv(t *testing.T) {
+	addrDefault := func() string {
+		cmd, _, err := newRootCmd().Find([]string{"serve"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cmd.Flags().Lookup("addr").DefValue
+	}
+	t.Setenv("VAULTCHECK_ADDR", "")
+	if got := addrDefault(); got != "127.0.0.1:8080" {
+		t.Errorf("--addr default %q without VAULTCHECK_ADDR, want 127.0.0.1:8080", got)
+	}
+	t.Setenv("VAULTCHECK_ADDR", "127.0.0.1:41999")
+	if got := addrDefault(); got != "127.0.0.1:41999" {
+		t.Errorf("--addr default %q, want VAULTCHECK_ADDR's 127.0.0.1:41999", got)
+	}
+}

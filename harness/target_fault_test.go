@@ -87,8 +87,11 @@ func newFaultyTarget(t *testing.T, mode string) *faultyTarget {
 			// The target dies on its third POST, mid-scenario: every
 			// connection and the listener go.
 			if n >= 3 {
-				ft.once.Do(func() { go ft.srv.Close() })
+				// Hijacked first, so that Close (which does not wait for
+				// handlers) has closed the listener before the client
+				// sees its connection go.
 				conn, _, err := w.(http.Hijacker).Hijack()
+				ft.once.Do(func() { ft.srv.Close() })
 				if err == nil {
 					conn.Close()
 				}

@@ -1,10 +1,11 @@
 // Package harness runs vaultcheck's conformance suite: it resolves the
-// target (the in-process fake Vault or a URL), loads Gherkin features (the
-// embedded ones, or files and folders), validates every option before
-// anything runs, and drives godog with the step library, turning the outcome
-// into one exit code that keeps a wrong target (1) apart from a wrong
-// scenario or usage (2), a broken or interrupted harness (3) and a report
-// that could not be written (5).
+// target (the in-process fake Vault, a URL, or a local Docker image run for
+// the run), loads Gherkin features (the embedded ones, or files and
+// folders), validates every option before anything runs, and drives godog
+// with the step library, turning the outcome into one exit code that keeps
+// a wrong target (1) apart from a wrong scenario or usage (2), a broken or
+// interrupted harness (3), a target that could not be exercised (4) and a
+// report that could not be written (5).
 //
 // godog is used as a library with its Options always filled in, because
 // several of its defaults are traps: an empty format exits 2, cucumber tag
@@ -39,23 +40,34 @@ import (
 )
 
 // Exit codes of Run, shared with the vaultcheck command. When several
-// apply, the run exits with the first of 3, 5, 2, 4, 1 that does.
+// apply, the run exits with the first of 3, 5, 4, 2, 1 that does: a broken
+// harness (3) or a lost report (5) means vaultcheck's own account cannot be
+// trusted or read; a target that could not be exercised (4) means the
+// verdicts are incomplete, so the environment must be fixed before any
+// failure is read; a scenario error (2) and a failure (1) are verdicts that
+// stand as reported.
 const (
 	ExitPassed  = 0 // every selected scenario passed
 	ExitFailed  = 1 // the target failed a scenario
 	ExitUsage   = 2 // bad options, unreadable or malformed input, or a scenario error
 	ExitHarness = 3 // the harness broke or the run was interrupted; results are incomplete
-	// ExitUnexercised: the target could not be exercised (a step's error
-	// is marked TargetError); the scenarios that met it are "error".
+	// ExitUnexercised: the target could not be exercised: it did not
+	// answer, broke (5xx), answered a body that is not JSON where JSON is
+	// due, could not be started, or the run deadline passed.
 	ExitUnexercised = 4
 	ExitReport      = 5 // a report (a FORMAT:FILE, or the console) could not be written
 )
 
+// DefaultRequestTimeout bounds each request to the target, its whole
+// answer included, when Options.RequestTimeout is 0.
+const DefaultRequestTimeout = 30 * time.Second
+
+// errRunDeadline is the cause of a run context whose Options.Timeout
+// passed.
+var errRunDeadline = errors.New("the run deadline passed")
+
 // Error kinds not tied to one input.
 var (
-	// ErrTarget reports a run in which the target could not be exercised:
-	// some step's error was marked TargetError (see IsTargetError).
-	ErrTarget = errors.New("the target could not be exercised")
 	// ErrUsage reports an option value that is out of range.
 	ErrUsage = errors.New("usage")
 	// ErrHarness reports that the harness itself broke: the fake Vault
@@ -87,8 +99,10 @@ type Options struct {
 	SourceLine SourceLineFunc
 
 	// Target is "inproc" (the default: a fresh fake Vault on a loopback
-	// port for this run) or the base URL of a server serving /vault and
-	// /keystore.
+	// port for this run), the base URL of a server serving /vault and
+	// /keystore, or "docker:IMAGE[:TAG]": a local image run as a container
+	// for this run (see AddrEnv for what the image must do; it is never
+	// pulled).
 	Target string
 	// VaultURL and KeystoreURL override the URLs derived from Target.
 	// Given both, no in-process fake is started.
@@ -96,8 +110,28 @@ type Options struct {
 	// SubscriptionKey is sent to the target as Meeco's subscription key.
 	SubscriptionKey string
 	// HTTPClient is used by the steps and the reachability check; nil
-	// means http.DefaultClient.
+	// means a client whose requests time out after RequestTimeout.
 	HTTPClient *http.Client
+	// RequestTimeout bounds each request to the target, its answer
+	// included, when HTTPClient is nil; 0 means DefaultRequestTimeout. A
+	// request that runs out is a target error.
+	RequestTimeout time.Duration
+	// Timeout is the run's deadline, the start of the target included; 0
+	// means none. When it passes, the scenarios in progress are cut short,
+	// the rest never start, every report is still written, and Run exits
+	// ExitUnexercised.
+	Timeout time.Duration
+
+	// DockerEnv sets environment variables of a docker target's
+	// container: NAME=VALUE, or NAME to pass this process's value on. The
+	// values never appear in messages or in the container log shown.
+	DockerEnv []string
+	// DockerArgs are the container's command, after the image's
+	// entrypoint, as in docker run IMAGE ARGS...
+	DockerArgs []string
+	// DockerWait bounds how long a docker target's container may take to
+	// answer on /vault and /keystore; 0 means DefaultDockerWait.
+	DockerWait time.Duration
 	// Handler is what the inproc target serves; nil means a new
 	// fakevault.Server (which then requires SubscriptionKey, if set). For
 	// tests of the harness itself.
@@ -136,8 +170,8 @@ type Options struct {
 	// scenario that stopped the run is the last one that ran.
 	FailFast bool
 	// Keys is the key source: "fast" (publicly known pre-generated test
-	// keys) or "fresh" (newly generated). Empty: fast for the inproc
-	// target, fresh for anything else.
+	// keys) or "fresh" (newly generated). Empty: fast for the inproc and
+	// docker targets, which exist for the run only, fresh for URLs.
 	Keys string
 	// KeySource, when set, is used instead of a source made from Keys;
 	// the caller closes it.
@@ -174,6 +208,7 @@ type plan struct {
 	concurrency int
 	seed        int64
 	keys        string
+	reqTimeout  time.Duration
 	target      *target
 	features    *featureSet
 	selected    []*selectedPickle
@@ -181,10 +216,13 @@ type plan struct {
 }
 
 // Run runs the suite and returns its exit code (ExitPassed, ExitFailed,
-// ExitUsage, ExitHarness, ExitReport) and, for codes 2, 3 and 5, an error
-// saying why (its chain holds ErrBadTags, ErrBadFormat, ErrBadPath, ErrParse,
-// ErrBadTarget, ErrUnreachable, ErrSubscriptionKey, ErrNoScenarios,
-// ErrScenario, ErrUsage, ErrHarness or ErrReport). Every option is checked
+// ExitUsage, ExitHarness, ExitUnexercised, ExitReport) and, for codes 2 to
+// 5, an error saying why (its chain holds ErrBadTags, ErrBadFormat,
+// ErrBadPath, ErrParse, ErrBadTarget, ErrSubscriptionKey, ErrNoScenarios,
+// ErrScenario, ErrUsage, ErrHarness, ErrUnexercised (ErrUnreachable among
+// them) or ErrReport). A target that could not be exercised at all (it
+// never answered, its container never started) still gets every report,
+// with each scenario as a target error. Every option is checked
 // before anything runs. Failures of the target are shown by the formatters,
 // and Run returns code 1 with a nil error.
 func Run(ctx context.Context, opts Options) (code int, err error) {
@@ -195,6 +233,14 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 			code, err = ExitHarness, fmt.Errorf("%w: panic: %v", ErrHarness, r)
 		}
 	}()
+	if opts.Timeout < 0 {
+		return ExitUsage, fmt.Errorf("%w: timeout %v, want a positive duration (0 = none)", ErrUsage, opts.Timeout)
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunDeadline)
+		defer cancel()
+	}
 
 	p, err := preparePlan(ctx, &opts)
 	if err != nil {
@@ -206,23 +252,49 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	if err := prepareFormatFiles(p.specs); err != nil {
 		return ExitReport, err
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !errors.Is(context.Cause(ctx), errRunDeadline) {
 		return ExitHarness, fmt.Errorf("%w: run interrupted before it started (%v)", ErrHarness, context.Cause(ctx))
 	}
 
-	if err := p.target.start(ctx, opts.Handler, opts.HTTPClient, opts.SubscriptionKey); err != nil {
-		if errors.Is(err, ErrHarness) {
-			return ExitHarness, err
-		}
-		return ExitUsage, err
+	httpClient := opts.HTTPClient
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: p.reqTimeout}
 	}
-	if p.target.stop != nil {
-		defer p.target.stop()
+	if p.target.docker != nil {
+		p.target.docker.log = p.log
+	}
+	// Registered before the target starts, so that every way out of Run
+	// (an error, a panic, the deadline, an interrupt) stops it: a docker
+	// target's container is removed.
+	defer func() {
+		if p.target.stop != nil {
+			p.target.stop()
+		}
+	}()
+	// abort is why the target could not be exercised at all: the
+	// scenarios are then recorded as target errors without running, and
+	// the reports written all the same.
+	var abort error
+	if err := p.target.start(ctx, opts.Handler, httpClient, opts.SubscriptionKey); err != nil {
+		switch {
+		case errors.Is(context.Cause(ctx), errRunDeadline):
+			// The scenarios are recorded as not run; result says why.
+		case errors.Is(err, ErrHarness):
+			return ExitHarness, err
+		case errors.Is(err, ErrUnexercised):
+			abort = err
+		default:
+			return ExitUsage, err
+		}
 	}
 
 	keys := opts.KeySource
 	if keys == nil {
-		if keys, err = newKeySource(p.keys, p.target.inproc, p.seed); err != nil {
+		mode := p.keys
+		if abort != nil || ctx.Err() != nil {
+			mode = keysource.ModeFast // no scenario runs: generate nothing
+		}
+		if keys, err = newKeySource(mode, p.target.inproc, p.seed); err != nil {
 			return ExitHarness, fmt.Errorf("%w: key source: %v", ErrHarness, err)
 		}
 		defer keys.Close()
@@ -233,7 +305,12 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		KeystoreURL:     p.target.keystoreURL,
 		SubscriptionKey: opts.SubscriptionKey,
 		Keys:            keys,
-		HTTPClient:      opts.HTTPClient,
+		HTTPClient:      httpClient,
+	}
+	if cfg.VaultURL == "" {
+		// A target that never got an address: no step will run, but the
+		// step library's per-scenario setup still wants valid URLs.
+		cfg.VaultURL, cfg.KeystoreURL = "http://target-not-started.invalid/vault", "http://target-not-started.invalid/keystore"
 	}
 	initFn := opts.Initializer
 	if initFn == nil {
@@ -241,6 +318,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 
 	where := redactURL(p.target.name)
+	if p.target.docker != nil && p.target.vaultURL != "" {
+		where += " (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
+	}
 	if p.target.inproc {
 		where = "inproc (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
 	}
@@ -253,6 +333,15 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	rec := newRecorder(ctx, p.features, opts.FailFast)
 	if p.inShard != nil {
 		rec.include = func(id string) bool { return p.inShard[id] }
+	}
+	if abort != nil {
+		rec.abort = "the target could not be exercised: " + firstLine(abort.Error())
+	} else {
+		rec.probe = func() error {
+			pctx, cancel := context.WithTimeout(ctx, reachTimeout)
+			defer cancel()
+			return p.target.probe(pctx, httpClient)
+		}
 	}
 	out, err := p.openOutputs(rec, opts.SourceLine)
 	if err != nil {
@@ -292,14 +381,39 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 
 	scenarios := rec.scenarios()
 	c := countResults(scenarios, len(p.selected))
-	exit, _ := p.result(ctx, status, rec, c, nil)
+	exit, _ := p.result(ctx, status, rec, c, nil, opts.Timeout)
+	if abort != nil && !errors.Is(context.Cause(ctx), context.Canceled) {
+		exit = ExitUnexercised
+	}
 	doc := p.document(rec, runInfo{started: started, finished: finished, interrupted: ctx.Err() != nil, exitCode: exit,
 		tags: opts.Tags, failFast: opts.FailFast})
-	reportErr := out.finish(summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}, doc)
+	sum := summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}
+	if abort == nil && !allPassed(scenarios) {
+		// Read before the container goes; never with the run's context,
+		// which the deadline or an interrupt may have ended.
+		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sum.targetLog, _ = p.target.Logs(lctx)
+		cancel()
+	}
+	reportErr := out.finish(sum, doc)
 	if opts.FailFast && c.notRun() > 0 && ctx.Err() == nil {
 		fmt.Fprintf(p.log, "vaultcheck: fail-fast: stopped after a scenario that did not pass; %s never ran\n", plural(c.notRun(), "scenario"))
 	}
-	return p.result(ctx, status, rec, c, reportErr)
+	if abort != nil && reportErr == nil && !errors.Is(context.Cause(ctx), context.Canceled) {
+		return ExitUnexercised, abort
+	}
+	return p.result(ctx, status, rec, c, reportErr, opts.Timeout)
+}
+
+// allPassed reports whether every scenario that ran passed.
+func allPassed(results []scenarioResult) bool {
+	for _, r := range results {
+		switch r.status {
+		case statusFailed, statusScenario, statusHarness, statusTarget, statusInterrupted:
+			return false
+		}
+	}
+	return true
 }
 
 // outputs are where a run's formats write.
@@ -380,9 +494,13 @@ func (o *outputs) finish(sum summary, doc *results.Document) error {
 }
 
 // result combines godog's exit status with what the recorder saw.
-func (p *plan) result(ctx context.Context, status int, rec *recorder, c counts, reportErr error) (int, error) {
+func (p *plan) result(ctx context.Context, status int, rec *recorder, c counts, reportErr error, timeout time.Duration) (int, error) {
 	kind, problems := rec.worst()
 	switch {
+	case errors.Is(context.Cause(ctx), errRunDeadline) && reportErr == nil && kind != kindHarness:
+		return ExitUnexercised, fmt.Errorf("%w: the run deadline (--timeout %v) passed; results are incomplete: %d of %s did not run to the end", ErrUnexercised, timeout, c.notRun(), plural(c.total, "scenario"))
+	case errors.Is(context.Cause(ctx), errRunDeadline) && reportErr != nil:
+		return ExitReport, reportErr
 	case ctx.Err() != nil:
 		err := fmt.Errorf("%w: run interrupted (%v); results are incomplete: %d of %s did not run to the end", ErrHarness, context.Cause(ctx), c.notRun(), plural(c.total, "scenario"))
 		if reportErr != nil {
@@ -399,10 +517,10 @@ func (p *plan) result(ctx context.Context, status int, rec *recorder, c counts, 
 		return ExitHarness, fmt.Errorf("%w: godog exited with status %d", ErrHarness, status)
 	}
 	switch kind {
-	case kindTarget:
-		return ExitUnexercised, fmt.Errorf("%w:\n%s", ErrTarget, listProblems(problems))
 	case kindHarness:
 		return ExitHarness, fmt.Errorf("%w:\n%s", ErrHarness, listProblems(problems))
+	case kindTarget:
+		return ExitUnexercised, fmt.Errorf("%w:\n%s", ErrUnexercised, listProblems(problems))
 	case kindScenario:
 		return ExitUsage, fmt.Errorf("%w: the scenarios are wrong, not (only) the target:\n%s", ErrScenario, listProblems(problems))
 	case kindFailure:
@@ -477,13 +595,24 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 		p.seed = opts.Seed
 	}
 
+	switch {
+	case opts.RequestTimeout < 0:
+		return nil, fmt.Errorf("%w: request timeout %v, want a positive duration (0 = default %v)", ErrUsage, opts.RequestTimeout, DefaultRequestTimeout)
+	case opts.RequestTimeout == 0:
+		p.reqTimeout = DefaultRequestTimeout
+	default:
+		p.reqTimeout = opts.RequestTimeout
+	}
 	if p.target, err = resolveTarget(opts); err != nil {
 		return nil, err
 	}
+	// The in-process fake and a docker target's container exist for this
+	// run only: publicly known test keys cannot outlive it there.
+	throwaway := p.target.inproc || p.target.docker != nil
 	switch opts.Keys {
 	case "":
 		p.keys = keysource.ModeFresh
-		if p.target.inproc {
+		if throwaway {
 			p.keys = keysource.ModeFast
 		}
 	case keysource.ModeFast, keysource.ModeFresh:
@@ -494,7 +623,7 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 	if opts.KeySource != nil {
 		p.keys = opts.KeySource.Mode()
 	}
-	if p.keys == keysource.ModeFast && !p.target.inproc {
+	if p.keys == keysource.ModeFast && !throwaway {
 		fmt.Fprintf(p.log, "vaultcheck: warning: keys fast registers publicly known test keys at %s; use it only with a throwaway vault\n", p.target.name)
 	}
 

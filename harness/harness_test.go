@@ -524,14 +524,14 @@ func TestRunURLTargetUnreachable(t *testing.T) {
 	ln.Close()
 	start := time.Now()
 	code, err, p, _ := run(t, Options{Paths: []string{td("pass")}, Target: base})
-	if code != ExitUsage || !errors.Is(err, ErrUnreachable) {
-		t.Fatalf("code=%d err=%v, want 2 and ErrUnreachable", code, err)
+	if code != ExitUnexercised || !errors.Is(err, ErrUnreachable) || !errors.Is(err, ErrUnexercised) {
+		t.Fatalf("code=%d err=%v, want 4 and ErrUnreachable", code, err)
 	}
 	if !strings.Contains(err.Error(), base+"/vault") {
 		t.Fatalf("err=%v, want it to name %s/vault", err, base)
 	}
-	if len(p.scenarios()) != 0 {
-		t.Fatalf("scenarios ran against an unreachable target")
+	if sums := p.sumsRun(); len(sums) != 0 {
+		t.Fatalf("steps ran against an unreachable target: %q", sums)
 	}
 	if d := time.Since(start); d > reachTimeout+time.Second {
 		t.Fatalf("took %v", d)

@@ -40,10 +40,10 @@ func IsHarnessError(err error) bool {
 }
 
 // IsTargetError reports whether err says the target could not be
-// exercised (refused or reset connections, no answer in time, a 5xx, a
-// body that is not JSON) rather than that it answered wrongly: some error
-// in its chain has a method TargetError() bool that returns true. Such
-// errors give the step the status error and make a run exit 4.
+// exercised (no answer, a 5xx, a body that is not JSON where JSON is due)
+// rather than that it answered wrongly: some error in its chain has a
+// method TargetError() bool that returns true, as the step library's
+// *steps.TargetError has. Such errors make a run exit 4.
 func IsTargetError(err error) bool {
 	var te interface{ TargetError() bool }
 	return errors.As(err, &te) && te.TargetError()
@@ -54,8 +54,8 @@ type outcomeKind int
 
 const (
 	kindFailure  outcomeKind = iota + 1 // the target answered wrongly (exit 1)
-	kindTarget                          // the target could not be exercised (exit 4)
 	kindScenario                        // the scenario is wrong (exit 2)
+	kindTarget                          // the target could not be exercised (exit 4)
 	kindHarness                         // the harness broke (exit 3)
 )
 
@@ -141,6 +141,17 @@ type recorder struct {
 	stopped  bool                       // fail-fast saw a scenario that did not pass
 	claimed  map[string]bool            // stable ids of the scenarios started
 	hidden   map[string]bool            // godog pickle ids of other shards' scenarios
+
+	// abort, when set before the run, is why the target could not be
+	// exercised at all: every scenario is recorded as a target error
+	// without running, so that the reports say so.
+	abort string
+	// probe checks that the target still answers after a scenario ended
+	// in a target error; nil never probes. down is set once it did not:
+	// the scenarios not yet started do not run.
+	probe   func() error
+	probing bool
+	down    string
 }
 
 func newRecorder(ctx context.Context, set *featureSet, failFast bool) *recorder {
@@ -155,8 +166,8 @@ const (
 	statusRunning     scenarioStatus = iota // started, not finished (yet)
 	statusPassed                            // every step passed
 	statusFailed                            // the target failed it
-	statusTarget                            // the target could not be exercised
 	statusScenario                          // the scenario is wrong
+	statusTarget                            // the target could not be exercised
 	statusHarness                           // the harness broke in it
 	statusInterrupted                       // stopped half-way by an interrupt
 	statusNotRun                            // never started: interrupted before, or fail-fast
@@ -177,6 +188,10 @@ type scenarioResult struct {
 	started, finished time.Time
 	notRunWhy         string // for statusNotRun and statusInterrupted
 	ledger            *results.Ledger
+	// aborted: a statusTarget scenario that never started, because
+	// the target could not be exercised at all (msg says why, and Run's
+	// error says it once).
+	aborted bool
 }
 
 // stepResult is one step of a scenario that ran.
@@ -188,6 +203,7 @@ type stepResult struct {
 	kind        outcomeKind // what went wrong; 0 for nothing
 	msg         string      // why it did not pass; "" when it did
 	interrupted bool        // it failed because the run was interrupted
+	targetError bool        // it failed because the target could not be exercised
 	duration    time.Duration
 	exchanges   []redact.Exchange
 }
@@ -214,13 +230,21 @@ func (r *recorder) start(p *godog.Scenario) (*scenarioResult, string) {
 	}
 	r.mu.Unlock()
 	why := ""
+	r.mu.Lock()
+	down := r.down
+	r.mu.Unlock()
 	switch {
 	case r.interrupted():
-		why = "the run was interrupted before it started"
+		why = r.stopCause() + " before it started"
+	case r.abort != "":
+		why = r.abort
+		res.status, res.msg, res.aborted, res.finished, res.worst = statusTarget, r.abort, true, res.started, kindTarget
 	case r.failFast && r.isStopped():
 		why = "fail-fast: an earlier scenario did not pass"
+	case down != "":
+		why = "the target stopped answering: " + down
 	}
-	if why != "" {
+	if why != "" && res.status == statusRunning {
 		res.status, res.notRunWhy, res.finished = statusNotRun, why, res.started
 	}
 	r.mu.Lock()
@@ -281,7 +305,37 @@ func (r *recorder) notRun(id string) (bool, string) {
 	if res := r.results[id]; res != nil && res.status == statusNotRun {
 		return true, res.notRunWhy
 	}
+	if res := r.results[id]; res != nil && res.aborted {
+		return true, res.msg
+	}
 	return false, ""
+}
+
+// stopCause says what stopped the run, for the scenarios it cut short.
+func (r *recorder) stopCause() string {
+	if errors.Is(context.Cause(r.ctx), errRunDeadline) {
+		return "the run deadline passed"
+	}
+	return "the run was interrupted"
+}
+
+// checkTarget probes the target after a scenario ended in a target error,
+// unless a probe is under way or the target is known to be down.
+func (r *recorder) checkTarget() {
+	r.mu.Lock()
+	if r.probe == nil || r.probing || r.down != "" {
+		r.mu.Unlock()
+		return
+	}
+	r.probing = true
+	r.mu.Unlock()
+	err := r.probe()
+	r.mu.Lock()
+	r.probing = false
+	if err != nil && !r.interrupted() {
+		r.down = err.Error()
+	}
+	r.mu.Unlock()
 }
 
 func (r *recorder) isStopped() bool {
@@ -301,11 +355,16 @@ func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultS
 	}
 	sr.text, sr.line, sr.status, sr.msg, sr.kind = p.step, p.line, status, p.msg, p.kind
 	if p.kind != 0 && r.interrupted() {
-		res.status, res.notRunWhy, res.finished = statusInterrupted, "interrupted in: "+p.step, time.Now()
+		why := "interrupted in: "
+		if errors.Is(context.Cause(r.ctx), errRunDeadline) {
+			why = "cut short by the run deadline in: "
+		}
+		res.status, res.notRunWhy, res.finished = statusInterrupted, why+p.step, time.Now()
 		sr.msg, sr.interrupted = "interrupted", true
 	} else if p.kind != 0 {
 		res.worst = max(res.worst, p.kind)
 		r.problems = append(r.problems, p)
+		sr.targetError = p.kind == kindTarget
 	}
 	res.steps = append(res.steps, sr)
 }
@@ -380,10 +439,10 @@ func statusOf(k outcomeKind) scenarioStatus {
 	switch k {
 	case kindFailure:
 		return statusFailed
-	case kindTarget:
-		return statusTarget
 	case kindScenario:
 		return statusScenario
+	case kindTarget:
+		return statusTarget
 	case kindHarness:
 		return statusHarness
 	}
@@ -648,6 +707,9 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 				led, scrub = ledgerSummary(w), w.Scrubber()
 			}
 			r.finish(res, pr, led, scrub)
+			if res.status == statusTarget {
+				r.checkTarget()
+			}
 			return ctx, nil
 		})
 	}

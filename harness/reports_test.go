@@ -390,7 +390,7 @@ func TestTargetErrorIsError(t *testing.T) {
 	js := filepath.Join(dir, "r.json")
 	junit := filepath.Join(dir, "j.xml")
 	code, err, _, out := run(t, Options{Paths: []string{f}, Initializer: init, Format: "progress,json:" + js + ",junit:" + junit})
-	if code != ExitUnexercised || !errors.Is(err, ErrTarget) || !strings.Contains(err.Error(), "connection refused") {
+	if code != ExitUnexercised || !errors.Is(err, ErrUnexercised) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("code %d err %v, want 4 naming the fault", code, err)
 	}
 	if !strings.Contains(out, "1 with target errors") {

@@ -294,7 +294,7 @@ func fillScenario(sc *results.Scenario, res *scenarioResult) {
 }
 
 func errorRank(k results.ErrorKind) int {
-	return slices.Index([]results.ErrorKind{results.ErrorTarget, results.ErrorScenario, results.ErrorHarness}, k)
+	return slices.Index([]results.ErrorKind{results.ErrorScenario, results.ErrorTarget, results.ErrorHarness}, k)
 }
 
 // statusOfKind maps an outcome kind to a results status.

@@ -21,6 +21,8 @@ type counts struct {
 	stepTotal int
 	// stepsInterrupted failed only because the run was interrupted.
 	stepsInterrupted int
+	// stepsTargetError failed because the target could not be exercised.
+	stepsTargetError int
 }
 
 // countResults totals results; selected is how many scenarios the run
@@ -39,6 +41,8 @@ func countResults(results []scenarioResult, selected int) counts {
 		for _, s := range r.steps {
 			if s.interrupted {
 				c.stepsInterrupted++
+			} else if s.targetError {
+				c.stepsTargetError++
 			} else {
 				c.steps[s.status]++
 			}
@@ -62,7 +66,7 @@ func (c counts) scenarioLine(color bool) string {
 	}{
 		{statusPassed, "passed", colors.Green},
 		{statusFailed, "failed", colors.Red},
-		{statusTarget, "with target errors", colors.Yellow},
+		{statusTarget, "with target errors", colors.Red},
 		{statusScenario, "with scenario errors", colors.Yellow},
 		{statusHarness, "with harness errors", colors.Red},
 		{statusInterrupted, "interrupted", colors.Yellow},
@@ -101,6 +105,9 @@ func (c counts) stepLine(color bool) string {
 			out = append(out, paint(color, p.paint, fmt.Sprintf("%d %s", n, p.label)))
 		}
 	}
+	if c.stepsTargetError > 0 {
+		out = append(out, paint(color, colors.Red, fmt.Sprintf("%d with target errors", c.stepsTargetError)))
+	}
 	if c.stepsInterrupted > 0 {
 		out = append(out, paint(color, colors.Yellow, fmt.Sprintf("%d interrupted", c.stepsInterrupted)))
 	}
@@ -126,6 +133,10 @@ type summary struct {
 	elapsed  time.Duration
 	seed     int64
 	color    bool
+	// targetLog is the end of the target's own log (a docker target's
+	// container), redacted, read after the scenarios when one did not
+	// pass; "" otherwise.
+	targetLog string
 }
 
 func (s summary) write(w io.Writer) error {
@@ -133,6 +144,10 @@ func (s summary) write(w io.Writer) error {
 	if failed := s.failures(); failed != "" {
 		b.WriteString("\n--- " + paint(s.color, colors.Red, "Failed steps:") + "\n\n")
 		b.WriteString(failed)
+		if s.targetLog != "" {
+			b.WriteString("--- " + paint(s.color, colors.Red, fmt.Sprintf("The target's log (last %d lines, redacted):", dockerLogTail)) + "\n\n")
+			b.WriteString("    " + strings.ReplaceAll(strings.TrimRight(s.targetLog, "\n"), "\n", "\n    ") + "\n\n")
+		}
 	}
 	c := countResults(s.results, s.selected)
 	if b.Len() == 0 {
@@ -155,8 +170,8 @@ func (s summary) write(w io.Writer) error {
 func (s summary) failures() string {
 	var b strings.Builder
 	for _, r := range s.results {
-		if r.status != statusFailed && r.status != statusTarget && r.status != statusScenario && r.status != statusHarness {
-			continue
+		if r.status != statusFailed && r.status != statusScenario && r.status != statusHarness && r.status != statusTarget || r.aborted {
+			continue // an aborted run's one reason is Run's error
 		}
 		fmt.Fprintf(&b, "  %s %s\n", paint(s.color, colors.Red, "Scenario: "+r.name), paint(s.color, colors.Bold(colors.Black), fmt.Sprintf("# %s:%d", r.uri, r.line)))
 		listed := false

@@ -25,15 +25,31 @@ var (
 	// ErrBadTarget reports a target or URL option that is not usable
 	// (wrong scheme, no host, an override without its pair).
 	ErrBadTarget = errors.New("bad target")
+	// ErrUnexercised reports a target that could not be exercised: it
+	// did not answer, could not be started (a docker target's engine,
+	// container or wait), or a step met a fault of exercise (see
+	// IsTargetError). Run exits ExitUnexercised.
+	ErrUnexercised = errors.New("the target could not be exercised")
 	// ErrUnreachable reports a URL target that did not answer the
-	// reachability check.
-	ErrUnreachable = errors.New("target unreachable")
+	// reachability check. It matches ErrUnexercised.
+	ErrUnreachable error = &subKind{"target unreachable", ErrUnexercised}
 	// ErrSubscriptionKey reports a target that refused the subscription
 	// key (none was given, or the wrong one) before any scenario ran: a
 	// configuration error, which would otherwise fail every scenario as if
 	// the Vault were wrong.
 	ErrSubscriptionKey = errors.New("subscription key refused")
 )
+
+// subKind is an error kind that is also a case of a broader kind.
+type subKind struct {
+	msg    string
+	parent error
+}
+
+func (k *subKind) Error() string { return k.msg }
+
+// Is matches the broader kind.
+func (k *subKind) Is(target error) bool { return target == k.parent }
 
 // reachTimeout bounds the probe of each service: long enough for a TLS
 // handshake across the world, short enough that a typo in the URL fails
@@ -46,7 +62,19 @@ type target struct {
 	vaultURL    string
 	keystoreURL string
 	inproc      bool
-	stop        func() // shuts the in-process server down; nil for URLs
+	docker      *dockerTarget // for "docker:IMAGE"; nil otherwise
+	stop        func()        // shuts the in-process server or the container down; nil for URLs
+}
+
+// Logs returns the end of the target's own log, redacted, when it has one
+// (a docker target's container); "" otherwise. The failure summary shows
+// it, and a results writer may attach it to the scenarios that did not
+// pass.
+func (t *target) Logs(ctx context.Context) (string, error) {
+	if t == nil || t.docker == nil {
+		return "", nil
+	}
+	return t.docker.Logs(ctx)
 }
 
 // resolveTarget validates the target options without touching the network.
@@ -60,6 +88,13 @@ func resolveTarget(opts *Options) (*target, error) {
 			}
 		}
 	}
+	if strings.HasPrefix(name, TargetDockerPrefix) {
+		d, err := parseDockerTarget(name, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &target{name: name, docker: d}, nil
+	}
 	if name == "" || name == TargetInproc {
 		switch {
 		case vault != "" && keystore != "":
@@ -71,7 +106,7 @@ func resolveTarget(opts *Options) (*target, error) {
 		return &target{name: TargetInproc, inproc: true}, nil
 	}
 	if err := checkURL(name); err != nil {
-		return nil, fmt.Errorf("%w %q: want %q or a base URL such as http://localhost:8080: %v", ErrBadTarget, redactURL(name), TargetInproc, err)
+		return nil, fmt.Errorf("%w %q: want %q, docker:IMAGE[:TAG] or a base URL such as http://localhost:8080: %v", ErrBadTarget, redactURL(name), TargetInproc, err)
 	}
 	base := strings.TrimRight(name, "/")
 	if vault == "" {
@@ -107,9 +142,22 @@ func checkURL(s string) error {
 // start brings the target up (for inproc, a fake Vault on a loopback port)
 // and probes both services once: that they answer at all, and that they
 // accept the subscription key.
-func (t *target) start(ctx context.Context, handler http.Handler, client *http.Client, subscriptionKey string) error {
-	if t.inproc {
+func (t *target) start(ctx context.Context, handler http.Handler, client *http.Client, subscriptionKey string) (err error) {
+	defer func() {
+		// A target that could not be started is stopped at once (for a
+		// container: removed), whatever Run does next.
+		if err != nil && t.stop != nil {
+			t.stop()
+			t.stop = nil
+		}
+	}()
+	switch {
+	case t.inproc:
 		if err := t.serve(handler, subscriptionKey); err != nil {
+			return err
+		}
+	case t.docker != nil:
+		if err := t.docker.start(ctx, t, client, subscriptionKey); err != nil {
 			return err
 		}
 	}
@@ -122,11 +170,19 @@ func (t *target) start(ctx context.Context, handler http.Handler, client *http.C
 	}
 	for _, p := range probes {
 		if err := probeService(ctx, client, p.service, p.url, subscriptionKey); err != nil {
-			if t.stop != nil {
-				t.stop()
-				t.stop = nil
-			}
 			return err
+		}
+	}
+	return nil
+}
+
+// probe checks once that both services still give an HTTP answer, for a
+// run that met a target error: a target that stopped answering gets no more
+// scenarios. It returns an ErrUnreachable error when one does not answer.
+func (t *target) probe(ctx context.Context, client *http.Client) error {
+	for _, u := range []string{t.vaultURL + meeco.VMe, t.keystoreURL + meeco.KSKeyEncryptionKey} {
+		if err := answers(ctx, client, u); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(u), err)
 		}
 	}
 	return nil

@@ -413,10 +413,10 @@ func (d *Document) ExitCode() int {
 	switch {
 	case kinds[ErrorHarness]:
 		return ExitHarness
-	case kinds[ErrorScenario]:
-		return ExitUsage
 	case kinds[ErrorTarget]:
 		return ExitUnexercised
+	case kinds[ErrorScenario]:
+		return ExitUsage
 	case failed:
 		return ExitFailed
 	}

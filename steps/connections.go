@@ -321,7 +321,7 @@ func (w *World) CheckConnectionKeypairs(ctx context.Context, a, b string) error 
 	}{{ua, ids[b], b}, {ub, ids[a], a}} {
 		_, exs, err := w.call(ctx, p.reader, client.Call{Op: "get keypair", Service: client.Keystore, Method: "GET", Path: client.Path(meeco.KSKeypair, p.id)}, nil)
 		if st := statusOf(err); err == nil || st < 400 || st > 499 {
-			return &TargetFailure{Msg: fmt.Sprintf("%s reads %s's connection keypair %s from the own Keystore: want a refusal (4xx), got %s", p.reader.name, p.owner, p.id, describeErr(err)), Exchanges: exs}
+			return &TargetFailure{Msg: fmt.Sprintf("%s reads %s's connection keypair %s from the own Keystore: want a refusal (4xx), got %s", p.reader.name, p.owner, p.id, describeErr(err)), Exchanges: exs, Err: err}
 		}
 	}
 	return nil

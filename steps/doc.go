@@ -52,10 +52,14 @@
 //
 // A mistake in the scenario (an unknown user, item or share, a malformed
 // table) is a *ScenarioError; a wrong answer from the target is a
-// *TargetFailure; a broken harness (key source, configuration, an
-// inconsistent crypto ledger) is a *HarnessError. The harness maps them to
-// exit codes 2, 1 and 3 through their ScenarioError and HarnessError
-// marker methods. Messages read "want X, got Y" on their first line and
+// *TargetFailure; a target that could not be exercised (no answer, a 5xx,
+// a body that is not JSON where JSON is due) is a *TargetError, which
+// World.Seal makes of any failure whose client error client.Fault
+// classifies, so checks keep the client's error as the failure's Err and
+// never decide this themselves; a broken harness (key source,
+// configuration, an inconsistent crypto ledger) is a *HarnessError. The
+// harness maps them to exit codes 2, 1, 4 and 3 through their
+// ScenarioError, TargetError and HarnessError marker methods. Messages read "want X, got Y" on their first line and
 // never contain plaintext values, keys, tokens, passwords or secrets:
 // values are shown by length and a digest salted per scenario (the crypto
 // ledger's), keys by fingerprint, and HTTP exchanges only redacted.

@@ -142,6 +142,58 @@ func (e *TargetFailure) Error() string {
 // Unwrap returns the cause.
 func (e *TargetFailure) Unwrap() error { return e.Err }
 
+// TargetError says the target could not be exercised: it did not answer
+// (connection refused or reset, no answer within the request timeout, the
+// connection closed mid-answer), it broke on the request (a 5xx, even
+// where a 4xx refusal is due), or it answered with a body that is not JSON
+// where JSON is due. It is not a wrong answer (TargetFailure): whether the
+// target would have answered rightly is unknown. The harness gives the
+// step the status error and exits 4, through the TargetError marker
+// method. Reason is the client's classification (client.Fault); Err is the
+// failure the step saw, a *TargetFailure whose message and exchanges say
+// what was being done.
+type TargetError struct {
+	Reason string
+	Err    error
+}
+
+func (e *TargetError) Error() string {
+	return "the target could not be exercised (" + e.Reason + "): " + e.Err.Error()
+}
+
+// Unwrap returns the failure the step saw.
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// TargetError marks the error for the harness (harness.IsTargetError).
+func (e *TargetError) TargetError() bool { return true }
+
+// asTargetError turns a failure caused by a fault of exercise (a
+// *TargetFailure whose Err, or a bare error that, client.Fault classifies)
+// into a *TargetError; any other error, and one that already says whose
+// fault it is otherwise, is returned as it is. Every error that leaves a
+// step passes through here (World.Seal), so the checks need not tell the
+// two apart themselves: they keep the client's error as the failure's Err,
+// and this is the one place that reads it.
+func asTargetError(err error) error {
+	var (
+		te *TargetError
+		se *ScenarioError
+		he *HarnessError
+		tf *TargetFailure
+	)
+	if err == nil || errors.As(err, &te) || errors.As(err, &se) || errors.As(err, &he) {
+		return err
+	}
+	cause := err
+	if errors.As(err, &tf) {
+		cause = tf.Err
+	}
+	if reason := client.Fault(cause); reason != "" {
+		return &TargetError{Reason: reason, Err: err}
+	}
+	return err
+}
+
 // HarnessError reports that vaultcheck itself broke, not the target or the
 // scenario: the key source failed, the client could not be configured, the
 // crypto ledger does not re-verify what the client recorded. The harness
@@ -177,7 +229,8 @@ func passThrough(err error) bool {
 	var se *ScenarioError
 	var he *HarnessError
 	var tf *TargetFailure
-	return errors.As(err, &se) || errors.As(err, &he) || errors.As(err, &tf)
+	var te *TargetError
+	return errors.As(err, &se) || errors.As(err, &he) || errors.As(err, &tf) || errors.As(err, &te)
 }
 
 // statusOf is the HTTP status of a failed client call, 0 when the failure

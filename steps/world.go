@@ -153,8 +153,8 @@ func (w *World) Finish() error {
 	if err := w.verifyLedger(); err != nil {
 		errs = append(errs, err)
 	}
-	for _, e := range errs {
-		w.Seal(e)
+	for i, e := range errs {
+		errs[i] = w.Seal(e)
 	}
 	return errors.Join(errs...)
 }
@@ -162,15 +162,17 @@ func (w *World) Finish() error {
 // Seal prepares an error of a World method for leaving the step library:
 // a *TargetFailure in its chain gets the scenario's scrubber, which keeps
 // every secret and plaintext the scenario knows out of its text even if
-// the target echoed one in a response. The Gherkin bindings seal every
-// error; front ends that call World methods directly should too. It
-// returns err.
+// the target echoed one in a response, and a failure caused by a target
+// that could not be exercised (no answer, a 5xx, a body that is not JSON)
+// becomes a *TargetError. The Gherkin bindings seal every error; front
+// ends that call World methods directly should too. It returns the sealed
+// error.
 func (w *World) Seal(err error) error {
 	var tf *TargetFailure
 	if errors.As(err, &tf) && tf.scrub == nil {
 		tf.scrub = w.scrubber()
 	}
-	return err
+	return asTargetError(err)
 }
 
 // minScrub is the shortest secret or value the scrubber replaces: shorter

@@ -18,6 +18,8 @@ import (
 //	3  the harness broke, or the run was interrupted
 //	4  the target could not be exercised
 //	5  a report could not be written
+//
+// When several apply, the first of 3, 5, 4, 2, 1 wins.
 const (
 	exitOK      = 0
 	exitFailed  = 1

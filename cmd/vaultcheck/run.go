@@ -48,7 +48,24 @@ compiled to Gherkin that runs through the same steps.
 
 The target is "inproc" (default): a fresh fake Vault and Keystore on a loopback port for this run.
 Or a base URL serving /vault and /keystore; --vault-url and --keystore-url override either. A URL
-target must answer an HTTP request within a few seconds or the run stops before it starts.
+target must answer an HTTP request within a few seconds, or no scenario runs (exit 4).
+
+Or docker:IMAGE[:TAG]: a local image (never pulled; build it first) run as a container for this
+run, labelled vaultcheck.run=<run id>, and removed at the end, after a failure, the deadline or the
+first Ctrl-C. vaultcheck sets VAULTCHECK_ADDR in the container to where it must listen (host:port)
+and waits up to --docker-wait for /vault and /keystore to answer there; the container's log tail
+is shown when it never does and under the summary when a scenario does not pass. On an engine
+without a bridge network (dockerd --bridge=none) the container shares the host network and gets
+a free loopback port; otherwise it listens on 0.0.0.0:8080, published on 127.0.0.1.
+--docker-env NAME=VALUE (or NAME, passing this environment's value) and --docker-arg ARG (the
+container's command after the image's entrypoint) are repeatable. vaultcheck serve honours
+VAULTCHECK_ADDR, so the repository's Dockerfile makes such an image of the fake Vault.
+
+Each request to the target times out after --request-timeout; --timeout bounds the whole run.
+A target that does not answer (refused, reset, timed out), breaks (5xx, even where a 4xx refusal
+is due) or answers a body that is not JSON where JSON is due is a target error: the step's status
+is error, not failed, and the run exits 4. When the target then stops answering altogether, the
+scenarios not yet started do not run.
 
 Formats, several at once separated by commas; FORMAT:FILE writes that report to FILE (its folders
 are created), and one format may write to the console:
@@ -73,7 +90,7 @@ or a godog filter ("@smoke&&~@slow", where , is or). Tags that select no scenari
 
 --keys fast hands out pre-generated, publicly known RSA-4096 test keys (quick; use it only with a
 throwaway vault); fresh generates every key (about a second of CPU each). The default is fast for
-inproc and fresh for URL targets.
+inproc and docker targets (they exist for the run only) and fresh for URL targets.
 
 Before any scenario runs, one request to each service checks the subscription key: a target that
 refuses it stops the run with exit 2 instead of failing every scenario.
@@ -95,9 +112,12 @@ Exit status:
   2  bad usage, unreadable or malformed input, a mistake in a scenario (an undefined step, a
      scenario error), or a subscription key the target refuses
   3  the harness broke, or the run was interrupted (results are incomplete)
-  4  the target could not be exercised (refused or reset connections, no answer, a 5xx)
+  4  the target could not be exercised: it did not answer, broke (5xx) or sent a body that is
+     not JSON, its container never answered, or the --timeout deadline passed
   5  a report could not be written (a FORMAT:FILE, or the console)
-When several apply, the first of 3, 5, 2, 4, 1 wins.`,
+When several apply, the first of 3, 5, 4, 2, 1 wins: 3 and 5 mean vaultcheck's own account is
+broken or lost; 4 means the verdicts are incomplete, so fix the target's environment before
+reading failures; 2 and 1 are verdicts that stand as reported.`,
 		Example: `  vaultcheck run
   vaultcheck run --tags '@smoke and not @slow' --concurrency 2
   vaultcheck run features/sharing.feature:17 --format pretty
@@ -107,7 +127,10 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
   vaultcheck run --seed -1                          # random order; the seed is printed
   vaultcheck run --watch features/                  # again on every save
   VAULTCHECK_SUBSCRIPTION_KEY=... vaultcheck run --target https://sandbox.example.com
-  vaultcheck run --vault-url http://localhost:3000 --keystore-url http://localhost:3001`,
+  vaultcheck run --vault-url http://localhost:3000 --keystore-url http://localhost:3001
+  docker build -t vaultcheck-fake . && vaultcheck run --target docker:vaultcheck-fake
+  vaultcheck run --target docker:acme/vault:1.4 --docker-env DB_PASSWORD --docker-arg --verbose
+  vaultcheck run --target https://vault.example.com --request-timeout 10s --timeout 15m`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("subscription-key") {
 				o.SubscriptionKey = os.Getenv(subscriptionKeyEnv)
@@ -146,6 +169,11 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 			// The first Ctrl-C (or SIGTERM from CI) cancels the scenarios'
 			// context; restoring the default handling then lets a second
 			// one kill a run that does not stop.
+			// A console that goes away (vaultcheck run | head) must not
+			// kill the process before it removes a docker target's
+			// container: with SIGPIPE ignored the write fails instead, and
+			// the run ends with exit 5 (the console report was lost).
+			signal.Ignore(syscall.SIGPIPE)
 			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			go func() {
@@ -164,14 +192,15 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 				return silentExit(code)
 			case errors.Is(err, harness.ErrSubscriptionKey):
 				return &exitError{code: code, err: fmt.Errorf("run: %w\n  hint: give the target's key with --subscription-key or $%s", err, subscriptionKeyEnv)}
-			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness) || errors.Is(err, harness.ErrReport) || errors.Is(err, harness.ErrTarget):
+			case errors.Is(err, harness.ErrScenario) || errors.Is(err, harness.ErrHarness) || errors.Is(err, harness.ErrReport) ||
+				errors.Is(err, harness.ErrUnexercised):
 				return &exitError{code: code, err: err}
 			}
 			return &exitError{code: code, err: fmt.Errorf("run: %w", err)}
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Target, "target", harness.TargetInproc, `"inproc" or the base URL of a server serving /vault and /keystore`)
+	f.StringVar(&o.Target, "target", harness.TargetInproc, `"inproc", the base URL of a server serving /vault and /keystore, or docker:IMAGE[:TAG]`)
 	f.StringVar(&o.VaultURL, "vault-url", "", "Vault API URL (default TARGET/vault)")
 	f.StringVar(&o.KeystoreURL, "keystore-url", "", "Keystore API URL (default TARGET/keystore)")
 	f.StringVar(&o.SubscriptionKey, "subscription-key", "", "Meeco subscription key sent to the target (default $"+subscriptionKeyEnv+")")
@@ -185,8 +214,13 @@ When several apply, the first of 3, 5, 2, 4, 1 wins.`,
 	f.IntVar(&shards, "shards", 0, "run shard $"+jobIndexEnv+" (0-based, as a Kubernetes Indexed Job sets it) of N")
 	f.StringVar(&durations, "durations", "", "with --shard: balance the shards by the durations in this results.json of an earlier run")
 	f.BoolVar(&noProgress, "no-progress", false, "show the progress format as rows of step characters, never as a progress bar")
-	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc, fresh for URL targets)`)
 	f.BoolVar(&watch, "watch", false, "run PATHs, then on every save vet and run again the scenarios that changed, until Ctrl-C")
+	f.StringArrayVar(&o.DockerEnv, "docker-env", nil, "set NAME=VALUE (or pass NAME from this environment) in a docker target's container (repeatable)")
+	f.StringArrayVar(&o.DockerArgs, "docker-arg", nil, "an argument of a docker target's command, after the image's entrypoint (repeatable)")
+	f.DurationVar(&o.DockerWait, "docker-wait", harness.DefaultDockerWait, "how long a docker target's container may take to answer")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", harness.DefaultRequestTimeout, "time limit of each request to the target, its answer included")
+	f.DurationVar(&o.Timeout, "timeout", 0, "deadline of the whole run, target start included (0 = none); exit 4 when it passes")
+	f.StringVar(&o.Keys, "keys", "", `key source, "fast" or "fresh" (default fast for inproc and docker, fresh for URL targets)`)
 	return cmd
 }
 

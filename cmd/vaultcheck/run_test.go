@@ -78,7 +78,7 @@ func TestRunCmdExitCodes(t *testing.T) {
 		{[]string{"run", "--concurrency", "-2", filepath.Join(runTestdata, "pass")}, 2, "concurrency -2"},
 		{[]string{"run", "--keys", "slow", filepath.Join(runTestdata, "pass")}, 2, `keys "slow"`},
 		{[]string{"run", filepath.Join(runTestdata, "missing.feature")}, 2, "missing.feature"},
-		{[]string{"run", "--target", unreachable, filepath.Join(runTestdata, "pass")}, 2, unreachable + "/vault"},
+		{[]string{"run", "--target", unreachable, filepath.Join(runTestdata, "pass")}, 4, unreachable + "/vault"},
 		{[]string{"run", "--no-such-flag"}, 2, "unknown flag"},
 	}
 	for _, tt := range tests {

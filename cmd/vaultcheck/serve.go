@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
+	"github.com/vaultcheck/vaultcheck/harness"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
@@ -70,8 +71,14 @@ show that a suite catches it; --list-faults lists them with the requirements tha
 			return serve(cmd, fl)
 		},
 	}
+	// A docker target tells its container where to listen in
+	// VAULTCHECK_ADDR (harness.AddrEnv); the flag still wins.
+	defAddr := "127.0.0.1:8080"
+	if a := os.Getenv(harness.AddrEnv); a != "" {
+		defAddr = a
+	}
 	f := cmd.Flags()
-	f.StringVar(&fl.addr, "addr", "127.0.0.1:8080", "address to listen on (loopback by default; port 0 picks a free one)")
+	f.StringVar(&fl.addr, "addr", defAddr, "address to listen on (loopback by default; port 0 picks a free one; env "+harness.AddrEnv+")")
 	f.StringVar(&fl.subscriptionKey, "subscription-key", "", "require this Meeco-Subscription-Key (default: $"+envSubscriptionKey+" if set, else accept any)")
 	f.Int64Var(&fl.maxBody, "max-body", fakevault.DefaultMaxBodyBytes, "largest request body in bytes; larger ones get 413")
 	f.DurationVar(&fl.tokenTTL, "token-ttl", 24*time.Hour, "life of session and admission tokens")

@@ -223,6 +223,11 @@ func (r *Response) path() string {
 // JSON decodes the body into out.
 func (r *Response) JSON(out any) error {
 	if err := json.Unmarshal(r.Body, out); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			// Not JSON at all: the answer did not come from the API.
+			return fmt.Errorf("%w: %w: %s %s: %s", ErrBadResponse, ErrNotJSON, r.Method, r.path(), jsonErrNoValue(err))
+		}
 		return badResponse("%s %s: body does not decode: %v", r.Method, r.path(), jsonErrNoValue(err))
 	}
 	return nil

@@ -1,8 +1,13 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
 
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
@@ -52,7 +57,74 @@ var (
 	// bytes: the client reads no more of it, and a cut body must not pass
 	// for the whole.
 	ErrResponseTooLarge = errors.New("client: response body too large")
+	// ErrNotJSON reports a body that is not JSON at all (empty, HTML, cut
+	// short) where the API answers JSON. It comes wrapped with
+	// ErrBadResponse; unlike JSON of the wrong shape, it says the call did
+	// not reach the API (a proxy's error page, a crashed server), see Fault.
+	ErrNotJSON = errors.New("client: body is not JSON")
 )
+
+// Fault says why err shows that the target could not be exercised, as
+// opposed to having answered wrongly: "connection refused", "connection
+// reset", "no answer within the request timeout", "connection closed before
+// the answer was complete", "HTTP 503 Service Unavailable", "a body that is
+// not JSON where JSON is due". It returns "" when the target answered (a
+// 4xx, JSON of the wrong shape, a value the protocol forbids) or when err
+// is the client's own (ErrConfig, ErrBadID) or a cancelled context, which
+// the caller must tell apart itself (an interrupted run is not the
+// target's doing).
+//
+// A 5xx is a fault even where the protocol demands a 4xx refusal: the
+// server broke on the request instead of refusing it, so whether it would
+// have refused is unknown.
+func Fault(err error) string {
+	if err == nil || errors.Is(err, ErrConfig) || errors.Is(err, ErrBadID) {
+		return ""
+	}
+	if st := status5xx(err); st != 0 {
+		return fmt.Sprintf("HTTP %d %s", st, http.StatusText(st))
+	}
+	if errors.Is(err, ErrNotJSON) {
+		return "a body that is not JSON where JSON is due"
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ""
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED):
+		return "connection reset"
+	case errors.Is(err, syscall.EPIPE):
+		return "connection broken (broken pipe)"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "no answer within the request timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed before the answer was complete"
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "host not found"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) || errors.As(err, &ne) {
+		return "network error"
+	}
+	return ""
+}
+
+// status5xx is the 5xx status of a failed call, 0 for anything else.
+func status5xx(err error) int {
+	var ce *Error
+	if errors.As(err, &ce) && ce.Status >= 500 && ce.Status <= 599 {
+		return ce.Status
+	}
+	var api *meeco.APIError
+	if errors.As(err, &api) && api.Status >= 500 && api.Status <= 599 {
+		return api.Status
+	}
+	return 0
+}
 
 // Error is a failed operation of the client: Op is what the caller asked
 // for ("create item"), Method and Path the request that failed (empty when

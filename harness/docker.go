@@ -337,6 +337,37 @@ func (d *dockerTarget) Logs(ctx context.Context) (string, error) {
 	return d.redactLog(text), err
 }
 
+// maxTimedLog bounds what timedLogs reads of a container's whole log.
+const maxTimedLog = 16 << 20
+
+// timedLogs reads the container's whole log with the time of each line,
+// redacted, for the scenarios that failed (attachTargetLog).
+func (d *dockerTarget) timedLogs(ctx context.Context) ([]targetLogLine, error) {
+	if d == nil || d.container == "" {
+		return nil, nil
+	}
+	out := &cappedBuffer{max: maxTimedLog}
+	err := d.pool.Client.Logs(dc.LogsOptions{
+		Context: ctx, Container: d.container, OutputStream: out, ErrorStream: out,
+		Stdout: true, Stderr: true, Timestamps: true, Tail: "all",
+	})
+	return parseTimedLog(d.redactLog(out.String())), err
+}
+
+// cappedBuffer keeps the first max bytes written to it and drops the rest,
+// so a runaway container log cannot exhaust memory.
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
 // redactLog makes a container's log fit for a report.
 func (d *dockerTarget) redactLog(s string) string {
 	for _, sec := range d.secrets {

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/vaultcheck/vaultcheck/results"
 	"io"
 	"net/http"
 	"os"
@@ -228,9 +229,30 @@ const wrongFeature = `Feature: A wrong expectation
 // puts the container's log tail, redacted, under the failure summary.
 func TestDockerFailureShowsTheContainerLog(t *testing.T) {
 	d := needDocker(t)
-	code, err, out, _ := runDocker(t, d, Options{FS: fstest.MapFS{"wrong.feature": {Data: []byte(wrongFeature)}}})
+	dir := t.TempDir()
+	resultsPath, junitPath := filepath.Join(dir, "results.json"), filepath.Join(dir, "junit.xml")
+	code, err, out, _ := runDocker(t, d, Options{FS: fstest.MapFS{"wrong.feature": {Data: []byte(wrongFeature)}},
+		Format: "progress,json:" + resultsPath + ",junit:" + junitPath})
 	if code != ExitFailed || err != nil {
 		t.Fatalf("code=%d err=%v, want 1", code, err)
+	}
+	// The failing scenario carries the lines the container logged while it
+	// ran, in results.json (and so in HTML and messages) and in JUnit.
+	f, err := os.Open(resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := results.Read(f, resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Scenarios) != 1 || len(doc.Scenarios[0].Attachments) != 1 ||
+		!strings.Contains(doc.Scenarios[0].Attachments[0].Body, "/keystore/srp/session") {
+		t.Errorf("results.json: the failed scenario has no target log with its requests: %+v", doc.Scenarios)
+	}
+	if j, err := os.ReadFile(junitPath); err != nil || !strings.Contains(string(j), "<system-out>--- target log ---") {
+		t.Errorf("JUnit has no target log in system-out (%v):\n%s", err, j)
 	}
 	i := strings.Index(out, "The target's log")
 	if i < 0 {

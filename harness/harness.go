@@ -391,8 +391,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	if abort == nil && !allPassed(scenarios) {
 		// Read before the container goes; never with the run's context,
 		// which the deadline or an interrupt may have ended.
-		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		sum.targetLog, _ = p.target.Logs(lctx)
+		p.attachTargetLog(lctx, doc)
 		cancel()
 	}
 	reportErr := out.finish(sum, doc)

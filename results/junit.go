@@ -46,6 +46,9 @@ func WriteJUnit(w io.Writer, doc *Document) error {
 			tc.Name = fmt.Sprintf("%s #%d", sc.Name, n+1) // outline rows share a name
 		}
 		names[sc.Feature][sc.Name]++
+		for _, a := range sc.Attachments {
+			tc.SystemOut += "--- " + a.Name + " ---\n" + a.Body + "\n"
+		}
 		switch sc.Status {
 		case Failed:
 			tc.Failure = &junitProblem{Message: FirstProblem(&sc), Type: "failed", Text: problemDetail(&sc)}
@@ -166,6 +169,7 @@ type junitCase struct {
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
 	Skipped   *junitProblem `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 type junitProblem struct {

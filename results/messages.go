@@ -140,6 +140,14 @@ func WriteMessages(w io.Writer, doc *Document) error {
 		if err := emit(&messages.Envelope{TestCaseStarted: &messages.TestCaseStarted{Id: startedID, TestCaseId: c.tc.Id, Timestamp: timestamp(at)}}); err != nil {
 			return err
 		}
+		for _, a := range c.sc.Attachments {
+			if err := emit(&messages.Envelope{Attachment: &messages.Attachment{
+				Body: a.Body, ContentEncoding: messages.AttachmentContentEncoding_IDENTITY, MediaType: a.MediaType,
+				FileName: a.Name, TestCaseStartedId: startedID, Timestamp: timestamp(at),
+			}}); err != nil {
+				return err
+			}
+		}
 		for j, ts := range c.tc.TestSteps {
 			st := Step{Status: Skipped, Result: ResultSkipped}
 			if j < len(c.sc.Steps) {

@@ -24,6 +24,8 @@ import (
 // Without the variable the test is skipped: it costs a suite run per fault.
 //
 //	VAULTCHECK_KILL=srp-challenge-replay,kek-overwrite go test . -run KillMatrix -v
+//
+// $VAULTCHECK_KILL_PATHS (comma-separated) runs only those features.
 func TestKillMatrix(t *testing.T) {
 	names := os.Getenv("VAULTCHECK_KILL")
 	if names == "" {
@@ -67,7 +69,12 @@ func TestKillMatrix(t *testing.T) {
 func runAgainst(t *testing.T, f fakevault.Fault) []string {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "cucumber.json")
+	var paths []string
+	if p := os.Getenv("VAULTCHECK_KILL_PATHS"); p != "" {
+		paths = strings.Split(p, ",")
+	}
 	code, err := harness.Run(context.Background(), harness.Options{
+		Paths:      paths,
 		Handler:    fakevault.New(fakevault.WithFaults(f)),
 		SourceLine: hclscenario.SourceLine,
 		Keys:       "fast",

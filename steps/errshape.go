@@ -3,10 +3,13 @@ package steps
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
+	"github.com/vaultcheck/vaultcheck/internal/cryppo"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 )
@@ -66,11 +69,31 @@ func quoted(request, response []byte) string {
 	}
 	found := ""
 	walkJSON(doc, "", func(key, s string) {
-		if found == "" && len(s) >= minQuoted && bytes.Contains(response, []byte(s)) {
-			found = fmt.Sprintf("the request's %q (%d characters)", key, len(s))
+		// A quote may be cut short: the opening of a secret is enough to
+		// find it, and a random one does not turn up by chance.
+		if found == "" && len(s) >= minQuoted && secretLike(key, s) && bytes.Contains(response, []byte(s[:minQuoted])) {
+			found = fmt.Sprintf("the request's %q (%d characters), or its opening,", key, len(s))
 		}
 	}, nil)
 	return found
+}
+
+// secretLike reports whether a string of a request is what an error must
+// never quote: a token, key, proof or ciphertext (ERR-LEAK-01). Ids and
+// names may be quoted.
+func secretLike(key, s string) bool {
+	if _, err := cryppo.Parse(s); err == nil || strings.Contains(s, "-----BEGIN ") {
+		return true
+	}
+	if _, err := hex.DecodeString(s); err == nil && len(s) >= 32 {
+		return true
+	}
+	for _, k := range []string{"token", "key", "secret", "password", "srp_", "encrypted", "hash", "salt", "verifier", "dek"} {
+		if strings.Contains(key, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckRefusalBodies checks every refusal (HTTP 4xx) the Vault and the

@@ -32,7 +32,7 @@ Feature: Users and their key hierarchy
     And Alice can read her own profile
 
   @req:SRP-PROOF-01:neg @req:KEYS-DERIVE-01:neg @req:USER-SECRET-01:neg @req:ERR-STATUS-01
-  @req:ERR-SHAPE-01 @req:ERR-LEAK-01
+  @req:ERR-SHAPE-01 @req:ERR-LEAK-01:neg
   Scenario: A wrong password or secret key is refused
     Given Alice is a registered user
     When Alice logs in with the wrong password "not-her-password"

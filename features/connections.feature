@@ -23,7 +23,7 @@ Feature: Connections by invitation
     And Bob cannot read Alice's record of the connection to Bob
     And Alice cannot read Bob's record of the connection to Alice
 
-  @req:CONN-EXISTS-01
+  @req:CONN-EXISTS-01 @req:CONN-EXISTS-01:neg
   Scenario: Connecting twice returns the existing connection
     Given Alice and Bob are connected
     When Alice and Bob connect again

@@ -9,10 +9,12 @@ Feature: Invitations
     Given users Alice and Bob are registered
 
   @req:INV-TOKEN-01 @req:INV-TOKEN-01:neg @req:INV-SELF-01 @req:INV-SELF-01:neg @req:INV-EXPIRY-01
+  @req:INV-VIEW-01 @req:INV-VIEW-01:neg
   Scenario: An invitation connects its invitee once
     Given Carol is a registered user
     When Alice invites Bob to connect as "Bob", valid for 1 day
-    And Alice uses Alice's invitation to Bob
+    Then only Alice sees the id of her invitation to Bob
+    When Alice uses Alice's invitation to Bob
     Then the request is refused
     When Bob accepts Alice's invitation as "Alice"
     Then Alice and Bob are connected

@@ -218,3 +218,12 @@ func TestPagingAfterDeletionFailsOnSkippingCursor(t *testing.T) {
 	f.must(f.w.CreateItems(f.ctx, "Alice", 4, "vehicle"))
 	f.wantFailure(f.w.CheckPagesAfterDeletion(f.ctx, "Alice", 1), "want every item listed once", "never listed")
 }
+
+func TestCheckFailsWhenInviteeSeesInvitationID(t *testing.T) {
+	var m misbehave
+	f := newFixture(t, m.rewrite("GET", reInvitation, func(doc map[string]any) { obj(doc["invitation"])["id"] = "shown" }))
+	f.must(f.w.RegisterUsers(f.ctx, []string{"Alice", "Bob"}))
+	f.must(f.w.InviteFor(f.ctx, "Alice", "Bob", "Bob", 1, "day"))
+	m.on.Store(true)
+	f.wantFailure(f.w.CheckInvitationView(f.ctx, "Alice", "Bob"), "read by Bob", "want no id and no keypair_external_id, got id set")
+}

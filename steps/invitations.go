@@ -188,3 +188,45 @@ func (w *World) CheckCannotReadConnection(ctx context.Context, actor, owner, oth
 	_, exs, err = w.call(ctx, a, client.Call{Op: "get connection", Method: "GET", Path: client.Path(meeco.VConnection, rec.Own.ID)}, nil)
 	return want404(fmt.Sprintf("%s reads %s's record of the connection to %s", actor, owner, other), exs, err)
 }
+
+// CheckInvitationView checks who sees an invitation's id and
+// keypair_external_id: its sender (reading it by id) does; the invitee,
+// reading it by its token, does not.
+func (w *World) CheckInvitationView(ctx context.Context, inviter, invitee string) error {
+	f, t, err := w.activePair(inviter, invitee)
+	if err != nil {
+		return err
+	}
+	sent := w.identity().invites[inviteKey(inviter, invitee)]
+	if sent == nil || sent.inv.ID == nil {
+		return scenarioErrorf("%s has not invited %s in this scenario (with an invitation step that keeps its id)", inviter, invitee)
+	}
+	var mine, theirs meeco.InvitationResponse
+	_, exs, err := w.call(ctx, f, client.Call{Op: "get invitation", Method: "GET", Path: client.Path(meeco.VInvitation, *sent.inv.ID)}, &mine)
+	if err != nil {
+		return w.fail(fmt.Sprintf("%s reads her invitation to %s", inviter, invitee), err)
+	}
+	if mine.Invitation.ID == nil || mine.Invitation.KeypairExternalID == nil {
+		return &TargetFailure{Msg: fmt.Sprintf("%s's invitation to %s, read by her: want its id and keypair_external_id, got %s", inviter, invitee, nullOrSet(mine.Invitation.ID, mine.Invitation.KeypairExternalID)), Exchanges: exs}
+	}
+	_, exs, err = w.call(ctx, t, client.Call{Op: "get invitation", Method: "GET", Path: client.Path(meeco.VInvitation, sent.inv.Token)}, &theirs)
+	if err != nil {
+		return w.fail(fmt.Sprintf("%s reads %s's invitation by its token", invitee, inviter), err)
+	}
+	if theirs.Invitation.ID != nil || theirs.Invitation.KeypairExternalID != nil {
+		return &TargetFailure{Msg: fmt.Sprintf("%s's invitation to %s, read by %s: want no id and no keypair_external_id, got %s", inviter, invitee, invitee, nullOrSet(theirs.Invitation.ID, theirs.Invitation.KeypairExternalID)), Exchanges: exs}
+	}
+	return nil
+}
+
+// nullOrSet says which of an invitation's id and keypair_external_id are
+// set.
+func nullOrSet(id, kp *string) string {
+	s := func(p *string) string {
+		if p == nil {
+			return "null"
+		}
+		return "set"
+	}
+	return fmt.Sprintf("id %s and keypair_external_id %s", s(id), s(kp))
+}

@@ -858,7 +858,9 @@ var rawTable = []Definition{
 		})),
 	def(KindCheck, "invitation.view", `only {inviter:name} sees the id of {pronoun:possessive} invitation to {invitee:name}`,
 		"The sender reads the invitation by id with its id and keypair_external_id; the invitee, reading it by token, sees neither.",
-		a2(func(ctx context.Context, w *World, inviter, invitee string) error { return w.CheckInvitationView(ctx, inviter, invitee) })),
+		a2(func(ctx context.Context, w *World, inviter, invitee string) error {
+			return w.CheckInvitationView(ctx, inviter, invitee)
+		})),
 	def(KindCheck, "error.refusal_bodies", `every refusal in this scenario is a Meeco error body that quotes nothing the request carried`,
 		"Every 4xx answer of the scenario is {\"errors\":[{error, http_code, message}]} with http_code the status, and quotes no string of 16 or more characters of its request.",
 		a0(func(_ context.Context, w *World) error { return w.CheckRefusalBodies() })),

@@ -235,7 +235,7 @@ func (w *World) CheckVaultTokensSealed(ctx context.Context, name string) error {
 	}
 	var tokens []sealed
 	for _, r := range append(w.rawOf(u, "POST", meeco.VMe), w.rawOf(u, "POST", meeco.VSession)...) {
-		if !ok2xx(r) || !strings.HasPrefix(r.Path, vaultPath(w)) {
+		if !ok2xx(r) || !w.toVault(r) {
 			continue
 		}
 		var me meeco.CreateMeResponse
@@ -279,19 +279,6 @@ func (w *World) CheckVaultTokensSealed(ctx context.Context, name string) error {
 	return nil
 }
 
-// vaultPath is the path prefix of the Vault's routes.
-func vaultPath(w *World) string {
-	s := strings.TrimRight(w.cfg.VaultURL, "/")
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
-		if j := strings.IndexByte(s, '/'); j >= 0 {
-			return s[j:]
-		}
-		return ""
-	}
-	return s
-}
-
 // CheckUnknownKeySessionRefused asks the Vault for a session for a public
 // key nobody registered: the user's login key with one base64 digit of
 // its modulus changed, so that it shares its first lines with every
@@ -301,7 +288,11 @@ func (w *World) CheckUnknownKeySessionRefused(ctx context.Context, name string, 
 	if err != nil {
 		return err
 	}
-	other, err := alterPEM(u.registered.LoginPublicKey)
+	pub, err := cryppo.ParsePublicKeyPEM(u.registered.LoginPublicKey)
+	if err != nil {
+		return &TargetFailure{Msg: fmt.Sprintf("%s's login public key as her Keystore returned it: want an RSA public key PEM, got %v", name, err)}
+	}
+	other, err := alterPEM(pub)
 	if err != nil {
 		return &HarnessError{Msg: "making a public key nobody registered", Err: err}
 	}
@@ -317,16 +308,13 @@ func (w *World) CheckUnknownKeySessionRefused(ctx context.Context, name string, 
 	return nil
 }
 
-// alterPEM changes one base64 digit in the middle of a public key PEM's
-// modulus and returns the PEM of that other key, CRLF kept.
-func alterPEM(pemText string) (string, error) {
-	lines := strings.Split(pemText, "\r\n")
+// alterPEM changes one base64 digit in the middle of the modulus of a
+// public key's PEM, as node-forge writes it, and returns the PEM of that
+// other key.
+func alterPEM(orig *cryppo.PublicKey) (string, error) {
+	lines := strings.Split(orig.PEM(), "\r\n")
 	if len(lines) < 6 {
 		return "", fmt.Errorf("a PEM of %d lines is too short", len(lines))
-	}
-	orig, err := cryppo.ParsePublicKeyPEM(pemText)
-	if err != nil {
-		return "", err
 	}
 	for _, li := range []int{len(lines) / 2, len(lines)/2 + 1, 3} {
 		for _, pos := range []int{20, 30, 40} {

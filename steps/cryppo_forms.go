@@ -95,9 +95,9 @@ func (w *World) CheckFormVariantsRejected(ctx context.Context, name string) erro
 		key     cryppo.SymmetricKey
 		keyName string
 	}{
-		{name + "'s wrapped key encryption key", kek, u.auth.PDK, "her passphrase-derived key"},
-		{name + "'s wrapped data encryption key", dek, u.auth.KEK, "her KEK"},
-		{name + "'s wrapped login private key", kp.EncryptedSerializedKey, u.auth.KEK, "her KEK"},
+		{name + "'s wrapped key encryption key", kek, u.auth.PDK, "their passphrase-derived key"},
+		{name + "'s wrapped data encryption key", dek, u.auth.KEK, "their KEK"},
+		{name + "'s wrapped login private key", kp.EncryptedSerializedKey, u.auth.KEK, "their KEK"},
 	}
 	stdSeen := false
 	return verify(all, func(g gomega.Gomega) {

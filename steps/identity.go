@@ -87,7 +87,7 @@ func (w *World) loginKeypairID(ctx context.Context, u *user) (string, error) {
 		return "", err
 	}
 	if kp.PublicKey != u.registered.LoginPublicKey {
-		return "", &TargetFailure{Msg: fmt.Sprintf("%s's keypair by external id %q: want her own login key %s, got %s", u.name, meeco.KeypairAuthExternalID,
+		return "", &TargetFailure{Msg: fmt.Sprintf("%s's keypair by external id %q: want their own login key %s, got %s", u.name, meeco.KeypairAuthExternalID,
 			u.registered.LoginKey.Fingerprint(), pemFingerprint(kp.PublicKey)), Exchanges: exs}
 	}
 	st.loginKeypair[u] = kp.ID

@@ -145,7 +145,7 @@ func (w *World) WithdrawInvitation(ctx context.Context, inviter, invitee string)
 	if sent.inv.ID == nil || *sent.inv.ID == "" {
 		return &TargetFailure{Msg: fmt.Sprintf("%s's invitation to %s: want its id shown to its sender, got none", inviter, invitee)}
 	}
-	return w.act(ctx, fmt.Sprintf("%s withdraws her invitation to %s", inviter, invitee), func() error {
+	return w.act(ctx, fmt.Sprintf("%s withdraws their invitation to %s", inviter, invitee), func() error {
 		_, _, err := w.call(ctx, f, client.Call{Op: "delete invitation", Method: "DELETE", Path: client.Path(meeco.VInvitation, *sent.inv.ID)}, nil)
 		if err == nil {
 			sent.withdrawn = true
@@ -167,7 +167,7 @@ func (w *World) CheckCannotReadConnection(ctx context.Context, actor, owner, oth
 		return err
 	}
 	if a == o {
-		return scenarioErrorf("%s can read her own record of the connection", actor)
+		return scenarioErrorf("%s can read their own record of the connection", actor)
 	}
 	c, err := w.connection(o, p)
 	if err != nil {
@@ -180,7 +180,7 @@ func (w *World) CheckCannotReadConnection(ctx context.Context, actor, owner, oth
 	var got meeco.ConnectionResponse
 	_, exs, err := w.call(ctx, o, client.Call{Op: "get connection", Method: "GET", Path: client.Path(meeco.VConnection, rec.Own.ID)}, &got)
 	if err != nil {
-		return w.fail(fmt.Sprintf("%s reads her record of the connection to %s", owner, other), err)
+		return w.fail(fmt.Sprintf("%s reads their record of the connection to %s", owner, other), err)
 	}
 	if got.Connection.Own.ID != rec.Own.ID {
 		return &TargetFailure{Msg: fmt.Sprintf("%s reads connection %s: want that record, got %s", owner, rec.Own.ID, got.Connection.Own.ID), Exchanges: exs}
@@ -204,10 +204,10 @@ func (w *World) CheckInvitationView(ctx context.Context, inviter, invitee string
 	var mine, theirs meeco.InvitationResponse
 	_, exs, err := w.call(ctx, f, client.Call{Op: "get invitation", Method: "GET", Path: client.Path(meeco.VInvitation, *sent.inv.ID)}, &mine)
 	if err != nil {
-		return w.fail(fmt.Sprintf("%s reads her invitation to %s", inviter, invitee), err)
+		return w.fail(fmt.Sprintf("%s reads their invitation to %s", inviter, invitee), err)
 	}
 	if mine.Invitation.ID == nil || mine.Invitation.KeypairExternalID == nil {
-		return &TargetFailure{Msg: fmt.Sprintf("%s's invitation to %s, read by her: want its id and keypair_external_id, got %s", inviter, invitee, nullOrSet(mine.Invitation.ID, mine.Invitation.KeypairExternalID)), Exchanges: exs}
+		return &TargetFailure{Msg: fmt.Sprintf("%s's invitation to %s, read by its sender: want its id and keypair_external_id, got %s", inviter, invitee, nullOrSet(mine.Invitation.ID, mine.Invitation.KeypairExternalID)), Exchanges: exs}
 	}
 	_, exs, err = w.call(ctx, t, client.Call{Op: "get invitation", Method: "GET", Path: client.Path(meeco.VInvitation, sent.inv.Token)}, &theirs)
 	if err != nil {

@@ -27,7 +27,7 @@ func (w *World) CheckCannotReadKeys(ctx context.Context, actor, owner string) er
 		return err
 	}
 	if a == o {
-		return scenarioErrorf("%s can read her own keys", actor)
+		return scenarioErrorf("%s can read their own keys", actor)
 	}
 	loginID, err := w.loginKeypairID(ctx, o)
 	if err != nil {
@@ -58,8 +58,8 @@ func (w *World) CheckCannotReadKeys(ctx context.Context, actor, owner string) er
 		return err
 	}
 	if err := verify(exs, func(g gomega.Gomega) {
-		g.Expect(kp.PublicKey).NotTo(gomega.Equal(o.registered.LoginPublicKey), "%s's keypair by external id %q: want her own, got %s's login keypair", actor, meeco.KeypairAuthExternalID, owner)
-		g.Expect(kp.PublicKey).To(gomega.Equal(a.registered.LoginPublicKey), "%s's keypair by external id %q: want her own login key %s, got %s", actor, meeco.KeypairAuthExternalID, a.registered.LoginKey.Fingerprint(), pemFingerprint(kp.PublicKey))
+		g.Expect(kp.PublicKey).NotTo(gomega.Equal(o.registered.LoginPublicKey), "%s's keypair by external id %q: want their own, got %s's login keypair", actor, meeco.KeypairAuthExternalID, owner)
+		g.Expect(kp.PublicKey).To(gomega.Equal(a.registered.LoginPublicKey), "%s's keypair by external id %q: want their own login key %s, got %s", actor, meeco.KeypairAuthExternalID, a.registered.LoginKey.Fingerprint(), pemFingerprint(kp.PublicKey))
 	}); err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func (w *World) CheckCannotReadKeys(ctx context.Context, actor, owner string) er
 			w.ledger.UnwrapKey(actor, "KEK (as stored)", a.auth.PDK, "PDK", wrapped, kek)
 		}
 		_, errOwner := cryppo.DecryptAES(o.auth.PDK, wrapped)
-		g.Expect(errOwner).To(gomega.HaveOccurred(), "%s's key encryption key: want her own, got one that opens with %s's passphrase-derived key", actor, owner)
-		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s's key encryption key: want it to open with her passphrase-derived key %s, got %v", actor, a.auth.PDK.Fingerprint(), err)
+		g.Expect(errOwner).To(gomega.HaveOccurred(), "%s's key encryption key: want their own, got one that opens with %s's passphrase-derived key", actor, owner)
+		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s's key encryption key: want it to open with their passphrase-derived key %s, got %v", actor, a.auth.PDK.Fingerprint(), err)
 		g.Expect(cryppo.Fingerprint(kek)).To(gomega.Equal(a.registered.KEK.Fingerprint()), "%s's key encryption key: want hers (%s), got %s", actor, a.registered.KEK.Fingerprint(), cryppo.Fingerprint(kek))
 	})
 }
@@ -222,7 +222,7 @@ func (w *World) CheckKEKNotReplaced(ctx context.Context, name string) error {
 	}
 	return verify(exs, func(g gomega.Gomega) {
 		kek, err := cryppo.DecryptAES(u.auth.PDK, got)
-		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s's key encryption key after a second was refused: want the first, opening with her passphrase-derived key, got %v", name, err)
+		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s's key encryption key after a second was refused: want the first, opening with their passphrase-derived key, got %v", name, err)
 		w.ledger.UnwrapKey(name, "KEK (as stored)", u.auth.PDK, "PDK", got, kek)
 		g.Expect(cryppo.Fingerprint(kek)).To(gomega.Equal(u.registered.KEK.Fingerprint()), "%s's key encryption key after a second was refused: want the first (%s), got %s", name, u.registered.KEK.Fingerprint(), cryppo.Fingerprint(kek))
 	})

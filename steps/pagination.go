@@ -59,7 +59,7 @@ func (w *World) itemsPage(ctx context.Context, u *user, per int, after string) (
 	out, err := w.client.ListItems(ctx, u.auth, client.ItemQuery{PerPage: per, NextPageAfter: after})
 	p := &pageOf{exs: w.log.Since(mark)}
 	if err != nil {
-		return nil, w.fail(fmt.Sprintf("%s lists her items %d per page", u.name, per), err)
+		return nil, w.fail(fmt.Sprintf("%s lists their items %d per page", u.name, per), err)
 	}
 	for _, it := range out.Items {
 		p.ids = append(p.ids, it.ID)
@@ -76,7 +76,7 @@ func (w *World) itemsPage(ctx context.Context, u *user, per int, after string) (
 func (w *World) ownItemIDs(u *user) (map[string]string, error) {
 	for _, s := range w.shares {
 		if s.recipient == u && !s.deleted {
-			return nil, scenarioErrorf("%s received items in this scenario; page through the items of a user who holds only her own", u.name)
+			return nil, scenarioErrorf("%s received items in this scenario; page through the items of a user who holds only their own", u.name)
 		}
 	}
 	ids := map[string]string{}
@@ -202,7 +202,7 @@ func (w *World) CheckPagesAfterDeletion(ctx context.Context, owner string, per i
 	for _, id := range first.ids {
 		label, ok := want[id]
 		if !ok {
-			return &TargetFailure{Msg: fmt.Sprintf("%s's items, page 1: want only her live items, got item %s", owner, id), Exchanges: first.exs}
+			return &TargetFailure{Msg: fmt.Sprintf("%s's items, page 1: want only their live items, got item %s", owner, id), Exchanges: first.exs}
 		}
 		if err := w.client.DeleteItem(ctx, u.auth, id); err != nil {
 			return w.fail(fmt.Sprintf("%s deletes item %q", owner, label), err)

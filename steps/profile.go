@@ -70,7 +70,7 @@ func (w *World) ChangeFullName(ctx context.Context, name string) error {
 		return err
 	}
 	full := name + " Example"
-	return w.act(ctx, name+" changes her profile's full name", func() error {
+	return w.act(ctx, name+" changes their profile's full name", func() error {
 		_, _, err := w.call(ctx, u, client.Call{Op: "update user", Method: "PUT", Path: meeco.VMe,
 			Body: meeco.UpdateMeRequest{User: meeco.UpdateMeUser{FullName: &full}}}, nil)
 		return err
@@ -87,7 +87,7 @@ func (w *World) CheckProfileNamesDEK(ctx context.Context, name string) error {
 	var me meeco.MeResponse
 	_, exs, err := w.call(ctx, u, client.Call{Op: "get user", Method: "GET", Path: meeco.VMe}, &me)
 	if err != nil {
-		return w.fail(name+" reads her profile", err)
+		return w.fail(name+" reads their profile", err)
 	}
 	got := "none"
 	if p := me.User.PrivateDEKExternalID; p != nil && *p != "" {

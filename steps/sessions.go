@@ -53,7 +53,7 @@ func (w *World) OpenShortSessions(ctx context.Context, name string, seconds int)
 		}
 		tok, err := cryppo.DecryptRSA(u.auth.LoginKey, out.Session.EncryptedSessionAuthenticationString)
 		if err != nil {
-			return &TargetFailure{Msg: fmt.Sprintf("%s's Vault session of %d s: want a token that opens with her login key, got %v", name, seconds, err), Exchanges: w.lastExchange()}
+			return &TargetFailure{Msg: fmt.Sprintf("%s's Vault session of %d s: want a token that opens with their login key, got %v", name, seconds, err), Exchanges: w.lastExchange()}
 		}
 		w.ledger.DecryptRSA(name, "vault session token (valid for "+fmt.Sprint(seconds)+" s)", u.auth.LoginKey, "keypair auth", out.Session.EncryptedSessionAuthenticationString, tok)
 		short.VaultToken = client.NewToken(string(tok))
@@ -196,10 +196,10 @@ func (w *World) CheckTokensScoped(ctx context.Context, name string) error {
 	}
 	v, k := w.probeSessions(ctx, u.auth)
 	if v.err != nil {
-		return w.fail(name+" reads her profile with her Vault token", v.err)
+		return w.fail(name+" reads their profile with their Vault token", v.err)
 	}
 	if k.err != nil {
-		return w.fail(name+" reads her key encryption key with her Keystore token", k.err)
+		return w.fail(name+" reads their key encryption key with their Keystore token", k.err)
 	}
 	swapped := *u.auth
 	swapped.VaultToken, swapped.KeystoreToken = u.auth.KeystoreToken, u.auth.VaultToken
@@ -257,7 +257,7 @@ func (w *World) CheckVaultTokensSealed(ctx context.Context, name string) error {
 			p := meecoRSA.problem(t.s)
 			g.Expect(p).To(gomega.BeEmpty(), "%s: want %s, got %s", what, meecoRSA, p)
 			tok, err := cryppo.DecryptRSA(u.registered.LoginKey, t.s)
-			g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want it to open with her login key %s by RSA-OAEP with SHA-1, got %v", what, u.registered.LoginKey.Fingerprint(), err)
+			g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want it to open with their login key %s by RSA-OAEP with SHA-1, got %v", what, u.registered.LoginKey.Fingerprint(), err)
 			w.ledger.DecryptRSA(name, "vault session token (as received)", u.registered.LoginKey, "keypair auth", t.s, tok)
 			e, _ := cryppo.Parse(t.s)
 			_, err = rsa.DecryptOAEP(sha256.New(), nil, u.registered.LoginKey.RSA(), e.Ciphertext, nil)
@@ -290,7 +290,7 @@ func (w *World) CheckUnknownKeySessionRefused(ctx context.Context, name string, 
 	}
 	pub, err := cryppo.ParsePublicKeyPEM(u.registered.LoginPublicKey)
 	if err != nil {
-		return &TargetFailure{Msg: fmt.Sprintf("%s's login public key as her Keystore returned it: want an RSA public key PEM, got %v", name, err)}
+		return &TargetFailure{Msg: fmt.Sprintf("%s's login public key as their Keystore returned it: want an RSA public key PEM, got %v", name, err)}
 	}
 	other, err := alterPEM(pub)
 	if err != nil {

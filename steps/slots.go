@@ -173,12 +173,12 @@ func (w *World) CheckItemGone(ctx context.Context, owner, label string) error {
 		return scenarioErrorf("%s did not delete an item %q in this scenario", owner, label)
 	}
 	_, _, exs, err := w.rawItem(ctx, u, d.it.id)
-	if e := want404(fmt.Sprintf("%s reads her deleted item %q", owner, label), exs, err); e != nil {
+	if e := want404(fmt.Sprintf("%s reads their deleted item %q", owner, label), exs, err); e != nil {
 		return e
 	}
 	for _, id := range d.slots {
 		_, exs, err := w.call(ctx, u, client.Call{Op: "get slot", Method: "GET", Path: client.Path(meeco.VSlot, id)}, nil)
-		if e := want404(fmt.Sprintf("%s reads slot %s of her deleted item %q", owner, id, label), exs, err); e != nil {
+		if e := want404(fmt.Sprintf("%s reads slot %s of their deleted item %q", owner, id, label), exs, err); e != nil {
 			return e
 		}
 	}
@@ -188,7 +188,7 @@ func (w *World) CheckItemGone(ctx context.Context, owner, label string) error {
 	}
 	for _, x := range items {
 		if x.ID == d.it.id {
-			return &TargetFailure{Msg: fmt.Sprintf("%s's items: want her deleted item %q gone, got it listed", owner, label), Exchanges: exs[len(exs)-1:]}
+			return &TargetFailure{Msg: fmt.Sprintf("%s's items: want their deleted item %q gone, got it listed", owner, label), Exchanges: exs[len(exs)-1:]}
 		}
 	}
 	return nil

@@ -219,7 +219,7 @@ func (w *World) CheckSRPWireFormat(name string) error {
 		}
 	}
 	if salt == "" {
-		return scenarioErrorf("%s did not register in this scenario, so her SRP salt is not known", name)
+		return scenarioErrorf("%s did not register in this scenario, so their SRP salt is not known", name)
 	}
 	challenges := w.rawOf(u, "POST", meeco.KSSRPChallenges)
 	n := 0

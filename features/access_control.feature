@@ -18,10 +18,14 @@ Feature: Access control
     And Carol cannot delete the share of "My Car" to Bob
     And Carol has 0 incoming shares
 
+  @req:ITEM-READONLY-01:neg @req:ITEM-UPDATE-02:neg @req:ITEM-OWN-01 @req:ITEM-OWN-01:neg
   Scenario: Bob can read the share but not Alice's own item
     Then Bob cannot read Alice's item "My Car"
     And Bob cannot update Alice's item "My Car"
+    And Bob cannot change his copy of "My Car"
+    And Bob's copy of "My Car" is marked as received from Alice
 
+  @req:SESSION-LOGOUT-01:neg @req:SESSION-LOGOUT-02:neg
   Scenario Outline: Requests without a valid token are refused (<token>)
     Then reading Alice's item "My Car" with <token> is refused with status 401
     And reading the share of "My Car" as Bob with <token> is refused with status 401
@@ -33,6 +37,7 @@ Feature: Access control
       | a malformed token  |
       | a logged-out token |
 
+  @req:SESSION-LOGOUT-01:neg
   Scenario: After logging out, the old token is refused
     When Alice logs out
     Then reading Alice's item "My Car" with her old token is refused with status 401

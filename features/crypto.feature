@@ -14,20 +14,27 @@ Feature: Every crypto step, checked
       | vin        | 5YJ3E1EA7KF317000 |
     And Alice shares "My Car" with Bob
 
+  @req:CRYPPO-B64-01 @req:CRYPPO-B64-02 @req:CRYPPO-ART-01 @req:CRYPPO-VERSION-01 @req:CRYPPO-OAEP-01
+  @req:CRYPPO-VERBATIM-01
   Scenario: Every encrypted field on the wire is a well-formed Cryppo string
     Then every encrypted field the Vault returned to Alice and Bob is a canonical Cryppo string
     And every symmetric ciphertext is "Aes256Gcm" with a 12-byte IV, a 16-byte tag and AAD "none"
     And every wrapped share key is "Rsa4096" with the empty artifacts "QQUAAAAA"
 
+  @req:KEYS-KEYPAIR-01 @req:KEYS-KEK-01 @req:KEYS-DEK-01 @req:CRYPPO-PEM-01
   Scenario: Keys have the sizes and shapes Meeco uses
     Then every keypair Alice and Bob made is RSA-4096 with public exponent 65537
     And every key encryption key, data encryption key and share key is 32 bytes
     And the public keys Alice sent are PEM as node-forge writes them
 
+  @req:CRYPPO-ART-01:neg @req:CRYPPO-HMAC-01:neg @req:KEYS-KEK-01:neg @req:CRYPPO-B64-01:neg
+  @req:CRYPPO-B64-02:neg @req:CRYPPO-VERSION-01:neg @req:CRYPPO-OAEP-01:neg @req:CRYPPO-PEM-01:neg
   Scenario: Tampering is detected
     Then a tampered copy of the share of "My Car" to Bob is rejected
     And a tampered copy of Alice's wrapped key encryption key is rejected
+    And copies of Alice's wrapped keys that break Meeco's Cryppo form are rejected
 
+  @req:CRYPPO-HMAC-01
   Scenario: The crypto ledger re-verifies
     When Bob sees the share of "My Car" from Alice with:
       | slot | value             |

@@ -20,6 +20,7 @@
 //	{as} = [^"]*
 //	{bits} = \d+
 //	{count} = \d+
+//	{error} = [^"]*
 //	{exponent} = \d+
 //	{form} = [^"]*
 //	{from} = [A-Z][A-Za-z0-9]*
@@ -30,7 +31,9 @@
 //	{label} = [^"]*
 //	{other} = [A-Z][A-Za-z0-9]*
 //	{owner} = [A-Z][A-Za-z0-9]*
+//	{pages} = \d+
 //	{password} = [^"]*
+//	{per} = \d+
 //	{reader} = [A-Z][A-Za-z0-9]*
 //	{recipient} = [A-Z][A-Za-z0-9]*
 //	{sender} = [A-Z][A-Za-z0-9]*
@@ -826,4 +829,454 @@ func accessKekBadToken(ctx *godog.ScenarioContext) {
 	//
 	// Keystore GET /key_encryption_key with a bad token is refused with this status.
 	ctx.Step(`reading {owner}'s key encryption key with {token} is refused with status {status}`, nil)
+}
+
+// srpRegisterAgain registers step srp.register_again.
+func srpRegisterAgain(ctx *godog.ScenarioContext) {
+	// srp.register_again (action): <User>'s username is registered again with the password "<password>"
+	//
+	// POST /srp/users for the user's username with a verifier of another password, as a second
+	// device or an intruder would; follow it with a refusal check.
+	ctx.Step(`{user}'s username is registered again with the password "{password}"`, nil)
+}
+
+// outcomeRefusedError registers step outcome.refused_error.
+func outcomeRefusedError(ctx *godog.ScenarioContext) {
+	// outcome.refused_error (check): the request is refused with status <status> and error "<error>"
+	//
+	// The previous action was refused by the target with this status and this error kind in
+	// errors[0].error (as the SDK reads username_taken).
+	ctx.Step(`the request is refused with status {status} and error "{error}"`, nil)
+}
+
+// srpReplayRefused registers step srp.replay_refused.
+func srpReplayRefused(ctx *godog.ScenarioContext) {
+	// srp.replay_refused (check): replaying <User>'s last SRP login is refused with status <status>
+	//
+	// The body of the user's last successful POST /srp/session (the same A and M1) sent again is
+	// refused: its challenge was spent.
+	ctx.Step(`replaying {user}'s last SRP login is refused with status {status}`, nil)
+}
+
+// srpForgedProofRefused registers step srp.forged_proof_refused.
+func srpForgedProofRefused(ctx *godog.ScenarioContext) {
+	// srp.forged_proof_refused (check): an SRP login of <User> with a forged proof is refused with status <status>
+	//
+	// A fresh SRP exchange with the user's real password whose proof M1 has one hex digit
+	// changed is refused.
+	ctx.Step(`an SRP login of {user} with a forged proof is refused with status {status}`, nil)
+}
+
+// srpUnknownUserRefused registers step srp.unknown_user_refused.
+func srpUnknownUserRefused(ctx *godog.ScenarioContext) {
+	// srp.unknown_user_refused (check): an SRP login as a username nobody registered is refused with status <status>
+	//
+	// An SRP login for an unregistered username is refused, at the challenge or at the proof,
+	// with this status (as a wrong password is).
+	ctx.Step(`an SRP login as a username nobody registered is refused with status {status}`, nil)
+}
+
+// srpWireFormat registers step srp.wire_format.
+func srpWireFormat(ctx *godog.ScenarioContext) {
+	// srp.wire_format (check): <User>'s SRP exchanges carry A and B as 512 lowercase hex digits and the salt she|he|they registered
+	//
+	// Every SRP challenge of the user in the scenario sent A and got B as PAD() of the 2048-bit
+	// group in lowercase hex, and the salt of her registration.
+	ctx.Step(`{user}'s SRP exchanges carry A and B as 512 lowercase hex digits and the salt she/he/they registered`, nil)
+}
+
+// srpZeroARefused registers step srp.zero_a_refused.
+func srpZeroARefused(ctx *godog.ScenarioContext) {
+	// srp.zero_a_refused (check): SRP challenges for <User> with A = 0 or A = N are refused
+	//
+	// POST /srp/challenges with A ≡ 0 (mod N), which would let anyone log in without the
+	// password, is refused (4xx).
+	ctx.Step(`SRP challenges for {user} with A = 0 or A = N are refused`, nil)
+}
+
+// srpFreshUsernames registers step srp.fresh_usernames.
+func srpFreshUsernames(ctx *godog.ScenarioContext) {
+	// srp.fresh_usernames (check): the Keystore hands out usernames that nobody holds
+	//
+	// Two POST /srp/username answers differ, name no user of the scenario, and each registers
+	// (no username_taken).
+	ctx.Step(`the Keystore hands out usernames that nobody holds`, nil)
+}
+
+// sessionOpenShort registers step session.open_short.
+func sessionOpenShort(ctx *godog.ScenarioContext) {
+	// session.open_short (action): <User> opens sessions valid for <count> second(s)
+	//
+	// An SRP login and a POST /vault/session, each with valid_for, beside the user's current
+	// sessions; the Keystore's valid_till must be valid_from plus valid_for.
+	ctx.Step(`{user} opens sessions valid for {count} second(s)`, nil)
+}
+
+// sessionShortWork registers step session.short_work.
+func sessionShortWork(ctx *godog.ScenarioContext) {
+	// session.short_work (check): <User>'s short sessions work
+	//
+	// The short Vault token reads the user's profile and the short Keystore token her KEK.
+	ctx.Step(`{user}'s short sessions work`, nil)
+}
+
+// sessionShortEnd registers step session.short_end.
+func sessionShortEnd(ctx *godog.ScenarioContext) {
+	// session.short_end (check): <User>'s short sessions are refused with status <status> within <count> second(s)
+	//
+	// Polling both short tokens, each is refused with this status before the time is up (at most
+	// 3 s).
+	ctx.Step(`{user}'s short sessions are refused with status {status} within {count} second(s)`, nil)
+}
+
+// sessionScoped registers step session.scoped.
+func sessionScoped(ctx *godog.ScenarioContext) {
+	// session.scoped (check): <User>'s tokens work at their own service only
+	//
+	// The Vault token works at the Vault and the Keystore token at the Keystore; each service
+	// refuses the other's with 401.
+	ctx.Step(`{user}'s tokens work at their own service only`, nil)
+}
+
+// sessionSealed registers step session.sealed.
+func sessionSealed(ctx *godog.ScenarioContext) {
+	// session.sealed (check): every Vault token <User> received opens with her|his|their login key only
+	//
+	// Each encrypted_session_authentication_string of the scenario is canonical Rsa4096, opens
+	// with the login key by OAEP SHA-1 and not SHA-256, with no other key, and the token never
+	// travelled in clear.
+	ctx.Step(`every Vault token {user} received opens with her/his/their login key only`, nil)
+}
+
+// sessionUnknownKeyRefused registers step session.unknown_key_refused.
+func sessionUnknownKeyRefused(ctx *godog.ScenarioContext) {
+	// session.unknown_key_refused (check): a Vault session for a key like <User>'s that nobody registered is refused with status <status>
+	//
+	// POST /vault/session with the user's login key changed in one base64 digit of its modulus
+	// (same first lines, another key) is refused.
+	ctx.Step(`a Vault session for a key like {user}'s that nobody registered is refused with status {status}`, nil)
+}
+
+// sessionProfileBadToken registers step session.profile_bad_token.
+func sessionProfileBadToken(ctx *godog.ScenarioContext) {
+	// session.profile_bad_token (check): reading <Owner>'s profile with <token> is refused with status <status>
+	//
+	// GET /vault/me with no token, a malformed one, an ended session's or the old token after
+	// logging out is refused with this status.
+	ctx.Step(`reading {owner}'s profile with {token} is refused with status {status}`, nil)
+}
+
+// keystoreCannotRead registers step keystore.cannot_read.
+func keystoreCannotRead(ctx *godog.ScenarioContext) {
+	// keystore.cannot_read (check): <Actor> cannot read <Owner>'s keys in the Keystore
+	//
+	// The owner's DEK and keypairs by id answer 404 to the actor (and are read by the owner);
+	// the actor's KEK and keypair by external id "auth" are her own.
+	ctx.Step(`{actor} cannot read {owner}'s keys in the Keystore`, nil)
+}
+
+// keystoreStoreDek registers step keystore.store_dek.
+func keystoreStoreDek(ctx *godog.ScenarioContext) {
+	// keystore.store_dek (action): <User> stores another data encryption key
+	//
+	// POST /data_encryption_keys with a new random key wrapped with the user's KEK.
+	ctx.Step(`{user} stores another data encryption key`, nil)
+}
+
+// keystoreByteForByte registers step keystore.byte_for_byte.
+func keystoreByteForByte(ctx *godog.ScenarioContext) {
+	// keystore.byte_for_byte (check): the Keystore returns every key <User> stored byte for byte
+	//
+	// The first KEK, every DEK and keypair the user posted in the scenario read back, by their
+	// ids, as exactly the strings she sent.
+	ctx.Step(`the Keystore returns every key {user} stored byte for byte`, nil)
+}
+
+// keystoreKekNotReplaced registers step keystore.kek_not_replaced.
+func keystoreKekNotReplaced(ctx *godog.ScenarioContext) {
+	// keystore.kek_not_replaced (check): <User> cannot replace her|his|their key encryption key
+	//
+	// A second POST /key_encryption_key is refused (4xx) and GET still returns the first KEK.
+	ctx.Step(`{user} cannot replace her/his/their key encryption key`, nil)
+}
+
+// keystoreKeysForeign registers step keystore.keys_foreign.
+func keystoreKeysForeign(ctx *godog.ScenarioContext) {
+	// keystore.keys_foreign (check): <User>'s wrapped keys open with none of <Other>'s keys
+	//
+	// The user's stored KEK, DEK and login private key fail with ErrDecrypt under the other's
+	// PDK, KEK and DEK.
+	ctx.Step(`{user}'s wrapped keys open with none of {other}'s keys`, nil)
+}
+
+// userUsedAdmissionRefused registers step user.used_admission_refused.
+func userUsedAdmissionRefused(ctx *godog.ScenarioContext) {
+	// user.used_admission_refused (check): <User>'s used admission token is refused with status <status>
+	//
+	// POST /vault/me again with the admission token the user's registration consumed is refused.
+	ctx.Step(`{user}'s used admission token is refused with status {status}`, nil)
+}
+
+// userUnissuedAdmissionRefused registers step user.unissued_admission_refused.
+func userUnissuedAdmissionRefused(ctx *godog.ScenarioContext) {
+	// user.unissued_admission_refused (check): an admission token the Keystore never issued is refused with status <status>
+	//
+	// POST /vault/me with a made-up admission token is refused.
+	ctx.Step(`an admission token the Keystore never issued is refused with status {status}`, nil)
+}
+
+// userChangeFullName registers step user.change_full_name.
+func userChangeFullName(ctx *godog.ScenarioContext) {
+	// user.change_full_name (action): <User> changes her|his|their profile's full name
+	//
+	// PUT /vault/me with a full_name and no private_dek_external_id.
+	ctx.Step(`{user} changes her/his/their profile's full name`, nil)
+}
+
+// userProfileNamesDek registers step user.profile_names_dek.
+func userProfileNamesDek(ctx *godog.ScenarioContext) {
+	// user.profile_names_dek (check): <User>'s profile still names her|his|their data encryption key
+	//
+	// GET /vault/me names the DEK the user stored at registration.
+	ctx.Step(`{user}'s profile still names her/his/their data encryption key`, nil)
+}
+
+// userLogsInOtherSecret registers step user.logs_in_other_secret.
+func userLogsInOtherSecret(ctx *godog.ScenarioContext) {
+	// user.logs_in_other_secret (action): <User> logs in with another secret key
+	//
+	// Tries to log the user in with her password and a fresh secret key of her username; follow
+	// it with a refusal check.
+	ctx.Step(`{user} logs in with another secret key`, nil)
+}
+
+// userMalformedSecretsRefused registers step user.malformed_secrets_refused.
+func userMalformedSecretsRefused(ctx *godog.ScenarioContext) {
+	// user.malformed_secrets_refused (check): <User>'s secret key, altered out of shape, is refused by the client
+	//
+	// The user's secret without version or username, with a character outside base58, or a key
+	// cut short or made longer is refused by the client (ErrBadSecret) before anything is sent.
+	ctx.Step(`{user}'s secret key, altered out of shape, is refused by the client`, nil)
+}
+
+// itemAddSlot registers step item.add_slot.
+func itemAddSlot(ctx *godog.ScenarioContext) {
+	// item.add_slot (action): <Owner> adds a slot "<slot>" to "<label>" with value "<value>"
+	//
+	// PUT /items/{id} with a slot attribute without id, its value encrypted with the owner's
+	// DEK.
+	ctx.Step(`{owner} adds a slot "{slot}" to "{label}" with value "{value}"`, nil)
+}
+
+// itemRemoveSlot registers step item.remove_slot.
+func itemRemoveSlot(ctx *godog.ScenarioContext) {
+	// item.remove_slot (action): <Owner> removes slot "<slot>" from "<label>"
+	//
+	// PUT /items/{id} with the slot's id and _destroy (the CLI's items:update).
+	ctx.Step(`{owner} removes slot "{slot}" from "{label}"`, nil)
+}
+
+// itemDeleteSlot registers step item.delete_slot.
+func itemDeleteSlot(ctx *godog.ScenarioContext) {
+	// item.delete_slot (action): <Owner> deletes slot "<slot>" of "<label>"
+	//
+	// DELETE /slots/{id} (the CLI's items:remove-slot).
+	ctx.Step(`{owner} deletes slot "{slot}" of "{label}"`, nil)
+}
+
+// itemNoSlots registers step item.no_slots.
+func itemNoSlots(ctx *godog.ScenarioContext) {
+	// item.no_slots (check): <Owner>'s item "<label>" has no slot[s] "<slot>"[, "<slot>" and "<slot>"]
+	//
+	// The item's slot_ids hold none of these slots, and every slot removed from it answers 404.
+	ctx.Step(`{owner}'s item "{label}" has no {slots}`, nil)
+}
+
+// itemDelete registers step item.delete.
+func itemDelete(ctx *godog.ScenarioContext) {
+	// item.delete (action): <Owner> deletes her|his|their item "<label>"
+	//
+	// DELETE /items/{id} of an own item.
+	ctx.Step(`{owner} deletes her/his/their item "{label}"`, nil)
+}
+
+// itemGone registers step item.gone.
+func itemGone(ctx *godog.ScenarioContext) {
+	// item.gone (check): <Owner>'s item "<label>" is gone with its slots
+	//
+	// The deleted item and each of its slots answer 404 to the owner, and her list of items does
+	// not hold it.
+	ctx.Step(`{owner}'s item "{label}" is gone with its slots`, nil)
+}
+
+// itemByteForByte registers step item.byte_for_byte.
+func itemByteForByte(ctx *godog.ScenarioContext) {
+	// item.byte_for_byte (check): every slot value of "<label>" comes back byte for byte as <Owner> sent it
+	//
+	// Each slot's encrypted_value in GET /items/{id} is the string the owner last sent for it in
+	// an accepted POST or PUT.
+	ctx.Step(`every slot value of "{label}" comes back byte for byte as {owner} sent it`, nil)
+}
+
+// itemChangeWithStranger registers step item.change_with_stranger.
+func itemChangeWithStranger(ctx *godog.ScenarioContext) {
+	// item.change_with_stranger (action): <Owner> changes slot "<slot>" of "<label>" to "<value>" along with a slot the item does not have
+	//
+	// One PUT /items/{id} that changes the slot and names a slot id of no item; follow it with a
+	// refusal check.
+	ctx.Step(`{owner} changes slot "{slot}" of "{label}" to "{value}" along with a slot the item does not have`, nil)
+}
+
+// itemPlaintextValue registers step item.plaintext_value.
+func itemPlaintextValue(ctx *godog.ScenarioContext) {
+	// item.plaintext_value (action): <Owner> stores a plaintext value in slot "<slot>" of "<label>"
+	//
+	// PUT /items/{id} with an encrypted_value that is not a Cryppo string; follow it with a
+	// refusal check.
+	ctx.Step(`{owner} stores a plaintext value in slot "{slot}" of "{label}"`, nil)
+}
+
+// itemChangeLegacy registers step item.change_legacy.
+func itemChangeLegacy(ctx *godog.ScenarioContext) {
+	// item.change_legacy (action): <Owner> changes slot "<slot>" of "<label>" to "<value>" in the legacy format
+	//
+	// Sets the slot to an Aes256Gcm string with the legacy YAML artifacts cryppo-js writes on
+	// request.
+	ctx.Step(`{owner} changes slot "{slot}" of "{label}" to "{value}" in the legacy format`, nil)
+}
+
+// itemTemplateOrder registers step item.template_order.
+func itemTemplateOrder(ctx *godog.ScenarioContext) {
+	// item.template_order (check): <Owner>'s item "<label>" holds the slots of the "<template>" template in template order
+	//
+	// The item's slots that come from the template are in the template's order, before any slot
+	// the item added.
+	ctx.Step(`{owner}'s item "{label}" holds the slots of the "{template}" template in template order`, nil)
+}
+
+// itemCopyReadOnly registers step item.copy_read_only.
+func itemCopyReadOnly(ctx *godog.ScenarioContext) {
+	// item.copy_read_only (check): <Recipient> cannot change her|his|their copy of "<label>"
+	//
+	// PUT /items/{id} on the recipient's copy that changes a value, adds a slot or destroys one
+	// is refused (4xx), and the copy reads as before.
+	ctx.Step(`{recipient} cannot change her/his/their copy of "{label}"`, nil)
+}
+
+// itemCopyMarked registers step item.copy_marked.
+func itemCopyMarked(ctx *godog.ScenarioContext) {
+	// item.copy_marked (check): <Recipient>'s copy of "<label>" is marked as received from <Owner>
+	//
+	// The owner's item has own true and no original_id or share_id; the copy has own false,
+	// original_id the owner's item and share_id its share.
+	ctx.Step(`{recipient}'s copy of "{label}" is marked as received from {owner}`, nil)
+}
+
+// pageCreateItems registers step page.create_items.
+func pageCreateItems(ctx *godog.ScenarioContext) {
+	// page.create_items (action): <Owner> has <count> "<template>" item(s)
+	//
+	// Creates this many items of the template, labelled "Item 1", "Item 2"…, without slot
+	// values.
+	ctx.Step(`{owner} has {count} "{template}" item(s)`, nil)
+}
+
+// pagePages registers step page.pages.
+func pagePages(ctx *godog.ScenarioContext) {
+	// page.pages (check): <Owner>'s items, <per> per page, come in <pages> page(s) holding each item once
+	//
+	// Following next_page_after from the first page: at most per_page items a page, this many
+	// pages, every item once, next_page_after and next_page_exists on every page but the last,
+	// neither on the last.
+	ctx.Step(`{owner}'s items, {per} per page, come in {pages} page(s) holding each item once`, nil)
+}
+
+// pageAfterDeletion registers step page.after_deletion.
+func pageAfterDeletion(ctx *godog.ScenarioContext) {
+	// page.after_deletion (check): <Owner>'s items, <per> per page, still come each once when the first page's items are deleted
+	//
+	// Reads the first page, deletes its items, follows next_page_after: every other item once,
+	// the last page without a next one.
+	ctx.Step(`{owner}'s items, {per} per page, still come each once when the first page's items are deleted`, nil)
+}
+
+// connectionRecordDenied registers step connection.record_denied.
+func connectionRecordDenied(ctx *godog.ScenarioContext) {
+	// connection.record_denied (check): <Actor> cannot read <Owner>'s record of the connection to <Other>
+	//
+	// GET /connections/{id} of the owner's record answers the owner and 404 to the actor.
+	ctx.Step(`{actor} cannot read {owner}'s record of the connection to {other}`, nil)
+}
+
+// invitationInviteFor registers step invitation.invite_for.
+func invitationInviteFor(ctx *godog.ScenarioContext) {
+	// invitation.invite_for (action): <Inviter> invites <Invitee> to connect as "<as>", valid for <count> second|seconds|minute|minutes|hour|hours|day|days
+	//
+	// POST /invitations with expires_in and the inviter's login keypair (the SDK takes a keypair
+	// id); the invitee accepts it like any invitation.
+	ctx.Step(`{inviter} invites {invitee} to connect as "{as}", valid for {count} second/seconds/minute/minutes/hour/hours/day/days`, nil)
+}
+
+// invitationUse registers step invitation.use.
+func invitationUse(ctx *godog.ScenarioContext) {
+	// invitation.use (action): <User> uses <Inviter>'s invitation to <Invitee>[ after it expired]
+	//
+	// POST /connections with the invitation's token and the user's login keypair; "after it
+	// expired" first waits for its expiry (at most 3 s). Follow it with a refusal check.
+	ctx.Step(`{user} uses {inviter}'s invitation to {invitee}`, nil)
+}
+
+// invitationUseLate registers step invitation.use.
+func invitationUseLate(ctx *godog.ScenarioContext) {
+	// invitation.use (action): <User> uses <Inviter>'s invitation to <Invitee>[ after it expired]
+	//
+	// POST /connections with the invitation's token and the user's login keypair; "after it
+	// expired" first waits for its expiry (at most 3 s). Follow it with a refusal check.
+	ctx.Step(`{user} uses {inviter}'s invitation to {invitee} after it expired`, nil)
+}
+
+// invitationWithdraw registers step invitation.withdraw.
+func invitationWithdraw(ctx *godog.ScenarioContext) {
+	// invitation.withdraw (action): <Inviter> withdraws her|his|their invitation to <Invitee>
+	//
+	// DELETE /invitations/{id} by its sender.
+	ctx.Step(`{inviter} withdraws her/his/their invitation to {invitee}`, nil)
+}
+
+// invitationView registers step invitation.view.
+func invitationView(ctx *godog.ScenarioContext) {
+	// invitation.view (check): only <Inviter> sees the id of her|his|their invitation to <Invitee>
+	//
+	// The sender reads the invitation by id with its id and keypair_external_id; the invitee,
+	// reading it by token, sees neither.
+	ctx.Step(`only {inviter} sees the id of her/his/their invitation to {invitee}`, nil)
+}
+
+// errorRefusalBodies registers step error.refusal_bodies.
+func errorRefusalBodies(ctx *godog.ScenarioContext) {
+	// error.refusal_bodies (check): every refusal in this scenario is a Meeco error body that quotes nothing the request carried
+	//
+	// Every 4xx answer of the scenario is {"errors":[{error, http_code, message}]} with
+	// http_code the status, and quotes no string of 16 or more characters of its request.
+	ctx.Step(`every refusal in this scenario is a Meeco error body that quotes nothing the request carried`, nil)
+}
+
+// errorNotJson registers step error.not_json.
+func errorNotJson(ctx *godog.ScenarioContext) {
+	// error.not_json (check): <User>'s requests with a body that is not JSON are refused with status <status> and a Meeco error body
+	//
+	// PUT /vault/me and POST /keystore/data_encryption_keys with a broken JSON body are refused
+	// with this status and a Meeco error body.
+	ctx.Step(`{user}'s requests with a body that is not JSON are refused with status {status} and a Meeco error body`, nil)
+}
+
+// cryptoFormVariantsRejected registers step crypto.form_variants_rejected.
+func cryptoFormVariantsRejected(ctx *godog.ScenarioContext) {
+	// crypto.form_variants_rejected (check): copies of <User>'s wrapped keys that break Meeco's Cryppo form are rejected
+	//
+	// Variants of the user's stored KEK, DEK and private key without padding, with version byte
+	// 'K' or another AAD are refused by the client; in the standard alphabet or another artifact
+	// order flagged; an OAEP SHA-256 wrap to her login key does not open; her PEM with LF is
+	// flagged.
+	ctx.Step(`copies of {user}'s wrapped keys that break Meeco's Cryppo form are rejected`, nil)
 }

@@ -126,7 +126,7 @@ func Initializer(cfg Config) func(*godog.ScenarioContext) {
 }
 
 // refusalIDs are the refusal assertions, which the World looks ahead for.
-var refusalIDs = []string{"outcome.refused", "outcome.refused_status"}
+var refusalIDs = []string{"outcome.refused", "outcome.refused_status", "outcome.refused_error"}
 
 // isRefusalStep reports whether a step's text is a refusal assertion.
 func isRefusalStep(text string) bool {
@@ -252,6 +252,16 @@ func a4[A, B, C, D any](f func(context.Context, *World, A, B, C, D) error) func(
 			return err
 		}
 		return w.Seal(f(ctx, w, a, b, c, d))
+	}
+}
+
+func a5[A, B, C, D, E any](f func(context.Context, *World, A, B, C, D, E) error) func(context.Context, A, B, C, D, E) error {
+	return func(ctx context.Context, a A, b B, c C, d D, e E) error {
+		w, err := world(ctx)
+		if err != nil {
+			return err
+		}
+		return w.Seal(f(ctx, w, a, b, c, d, e))
 	}
 }
 
@@ -653,4 +663,230 @@ var rawTable = []Definition{
 			}
 			return w.CheckKEKRefusedWith(ctx, owner, k, status)
 		})),
+
+	// ---- identity side: SRP, sessions, Keystore keys, users, slots, pages, invitations, errors (H5a) ----
+	def(KindAction, "srp.register_again", `{user:name}'s username is registered again with the password {password:text}`,
+		"POST /srp/users for the user's username with a verifier of another password, as a second device or an intruder would; follow it with a refusal check.",
+		a2(func(ctx context.Context, w *World, name, pw string) error {
+			return w.RegisterUsernameAgain(ctx, name, pw)
+		})),
+	def(KindCheck, "outcome.refused_error", `the request is refused with status {status:number} and error {error:text}`,
+		"The previous action was refused by the target with this status and this error kind in errors[0].error (as the SDK reads username_taken).",
+		a2(func(_ context.Context, w *World, status int, kind string) error {
+			return w.CheckRefusedWithError(status, kind)
+		})),
+	def(KindCheck, "srp.replay_refused", `replaying {user:name}'s last SRP login is refused with status {status:number}`,
+		"The body of the user's last successful POST /srp/session (the same A and M1) sent again is refused: its challenge was spent.",
+		a2(func(ctx context.Context, w *World, name string, status int) error {
+			return w.CheckSRPReplayRefused(ctx, name, status)
+		})),
+	def(KindCheck, "srp.forged_proof_refused", `an SRP login of {user:name} with a forged proof is refused with status {status:number}`,
+		"A fresh SRP exchange with the user's real password whose proof M1 has one hex digit changed is refused.",
+		a2(func(ctx context.Context, w *World, name string, status int) error {
+			return w.CheckSRPForgedProofRefused(ctx, name, status)
+		})),
+	def(KindCheck, "srp.unknown_user_refused", `an SRP login as a username nobody registered is refused with status {status:number}`,
+		"An SRP login for an unregistered username is refused, at the challenge or at the proof, with this status (as a wrong password is).",
+		a1(func(ctx context.Context, w *World, status int) error {
+			return w.CheckSRPUnknownUserRefused(ctx, status)
+		})),
+	def(KindCheck, "srp.wire_format", `{user:name}'s SRP exchanges carry A and B as 512 lowercase hex digits and the salt {pronoun:pronoun} registered`,
+		"Every SRP challenge of the user in the scenario sent A and got B as PAD() of the 2048-bit group in lowercase hex, and the salt of her registration.",
+		a1(func(_ context.Context, w *World, name string) error { return w.CheckSRPWireFormat(name) })),
+	def(KindCheck, "srp.zero_a_refused", `SRP challenges for {user:name} with A = 0 or A = N are refused`,
+		"POST /srp/challenges with A ≡ 0 (mod N), which would let anyone log in without the password, is refused (4xx).",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckSRPZeroARefused(ctx, name) })),
+	def(KindCheck, "srp.fresh_usernames", `the Keystore hands out usernames that nobody holds`,
+		"Two POST /srp/username answers differ, name no user of the scenario, and each registers (no username_taken).",
+		a0(func(ctx context.Context, w *World) error { return w.CheckFreshUsernames(ctx) })),
+	def(KindAction, "session.open_short", `{user:name} opens sessions valid for {count:number} second{count:s}`,
+		"An SRP login and a POST /vault/session, each with valid_for, beside the user's current sessions; the Keystore's valid_till must be valid_from plus valid_for.",
+		a2(func(ctx context.Context, w *World, name string, n int) error {
+			return w.OpenShortSessions(ctx, name, n)
+		})),
+	def(KindCheck, "session.short_work", `{user:name}'s short sessions work`,
+		"The short Vault token reads the user's profile and the short Keystore token her KEK.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckShortSessionsWork(ctx, name) })),
+	def(KindCheck, "session.short_end", `{user:name}'s short sessions are refused with status {status:number} within {count:number} second{count:s}`,
+		"Polling both short tokens, each is refused with this status before the time is up (at most 3 s).",
+		a3(func(ctx context.Context, w *World, name string, status, n int) error {
+			return w.CheckShortSessionsEnd(ctx, name, status, n)
+		})),
+	def(KindCheck, "session.scoped", `{user:name}'s tokens work at their own service only`,
+		"The Vault token works at the Vault and the Keystore token at the Keystore; each service refuses the other's with 401.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckTokensScoped(ctx, name) })),
+	def(KindCheck, "session.sealed", `every Vault token {user:name} received opens with {pronoun:possessive} login key only`,
+		"Each encrypted_session_authentication_string of the scenario is canonical Rsa4096, opens with the login key by OAEP SHA-1 and not SHA-256, with no other key, and the token never travelled in clear.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckVaultTokensSealed(ctx, name) })),
+	def(KindCheck, "session.unknown_key_refused", `a Vault session for a key like {user:name}'s that nobody registered is refused with status {status:number}`,
+		"POST /vault/session with the user's login key changed in one base64 digit of its modulus (same first lines, another key) is refused.",
+		a2(func(ctx context.Context, w *World, name string, status int) error {
+			return w.CheckUnknownKeySessionRefused(ctx, name, status)
+		})),
+	def(KindCheck, "session.profile_bad_token", `reading {owner:name}'s profile with {token:token} is refused with status {status:number}`,
+		"GET /vault/me with no token, a malformed one, an ended session's or the old token after logging out is refused with this status.",
+		a3(func(ctx context.Context, w *World, owner, token string, status int) error {
+			k, err := ParseTokenKind(token)
+			if err != nil {
+				return err
+			}
+			return w.CheckProfileRefusedWith(ctx, owner, k, status)
+		})),
+	def(KindCheck, "keystore.cannot_read", `{actor:name} cannot read {owner:name}'s keys in the Keystore`,
+		"The owner's DEK and keypairs by id answer 404 to the actor (and are read by the owner); the actor's KEK and keypair by external id \"auth\" are her own.",
+		a2(func(ctx context.Context, w *World, actor, owner string) error {
+			return w.CheckCannotReadKeys(ctx, actor, owner)
+		})),
+	def(KindAction, "keystore.store_dek", `{user:name} stores another data encryption key`,
+		"POST /data_encryption_keys with a new random key wrapped with the user's KEK.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.StoreAnotherDEK(ctx, name) })),
+	def(KindCheck, "keystore.byte_for_byte", `the Keystore returns every key {user:name} stored byte for byte`,
+		"The first KEK, every DEK and keypair the user posted in the scenario read back, by their ids, as exactly the strings she sent.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckKeysByteForByte(ctx, name) })),
+	def(KindCheck, "keystore.kek_not_replaced", `{user:name} cannot replace {pronoun:possessive} key encryption key`,
+		"A second POST /key_encryption_key is refused (4xx) and GET still returns the first KEK.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckKEKNotReplaced(ctx, name) })),
+	def(KindCheck, "keystore.keys_foreign", `{user:name}'s wrapped keys open with none of {other:name}'s keys`,
+		"The user's stored KEK, DEK and login private key fail with ErrDecrypt under the other's PDK, KEK and DEK.",
+		a2(func(ctx context.Context, w *World, name, other string) error {
+			return w.CheckWrappedKeysForeign(ctx, name, other)
+		})),
+	def(KindCheck, "user.used_admission_refused", `{user:name}'s used admission token is refused with status {status:number}`,
+		"POST /vault/me again with the admission token the user's registration consumed is refused.",
+		a2(func(ctx context.Context, w *World, name string, status int) error {
+			return w.CheckUsedAdmissionTokenRefused(ctx, name, status)
+		})),
+	def(KindCheck, "user.unissued_admission_refused", `an admission token the Keystore never issued is refused with status {status:number}`,
+		"POST /vault/me with a made-up admission token is refused.",
+		a1(func(ctx context.Context, w *World, status int) error {
+			return w.CheckUnissuedAdmissionTokenRefused(ctx, status)
+		})),
+	def(KindAction, "user.change_full_name", `{user:name} changes {pronoun:possessive} profile's full name`,
+		"PUT /vault/me with a full_name and no private_dek_external_id.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.ChangeFullName(ctx, name) })),
+	def(KindCheck, "user.profile_names_dek", `{user:name}'s profile still names {pronoun:possessive} data encryption key`,
+		"GET /vault/me names the DEK the user stored at registration.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckProfileNamesDEK(ctx, name) })),
+	def(KindAction, "user.logs_in_other_secret", `{user:name} logs in with another secret key`,
+		"Tries to log the user in with her password and a fresh secret key of her username; follow it with a refusal check.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.LoginWithAnotherSecret(ctx, name) })),
+	def(KindCheck, "user.malformed_secrets_refused", `{user:name}'s secret key, altered out of shape, is refused by the client`,
+		"The user's secret without version or username, with a character outside base58, or a key cut short or made longer is refused by the client (ErrBadSecret) before anything is sent.",
+		a1(func(_ context.Context, w *World, name string) error { return w.CheckMalformedSecretsRefused(name) })),
+	def(KindAction, "item.add_slot", `{owner:name} adds a slot {slot:text} to {label:text} with value {value:text}`,
+		"PUT /items/{id} with a slot attribute without id, its value encrypted with the owner's DEK.",
+		a4(func(ctx context.Context, w *World, owner, slot, label, value string) error {
+			return w.AddSlot(ctx, owner, slot, label, value)
+		})),
+	def(KindAction, "item.remove_slot", `{owner:name} removes slot {slot:text} from {label:text}`,
+		"PUT /items/{id} with the slot's id and _destroy (the CLI's items:update).",
+		a3(func(ctx context.Context, w *World, owner, slot, label string) error {
+			return w.RemoveSlot(ctx, owner, slot, label)
+		})),
+	def(KindAction, "item.delete_slot", `{owner:name} deletes slot {slot:text} of {label:text}`,
+		"DELETE /slots/{id} (the CLI's items:remove-slot).",
+		a3(func(ctx context.Context, w *World, owner, slot, label string) error {
+			return w.DeleteSlot(ctx, owner, slot, label)
+		})),
+	def(KindCheck, "item.no_slots", `{owner:name}'s item {label:text} has no {slots:slots}`,
+		"The item's slot_ids hold none of these slots, and every slot removed from it answers 404.",
+		a3(func(ctx context.Context, w *World, owner, label, slots string) error {
+			return w.CheckNoSlots(ctx, owner, label, splitQuoted(slots))
+		})),
+	def(KindAction, "item.delete", `{owner:name} deletes {pronoun:possessive} item {label:text}`,
+		"DELETE /items/{id} of an own item.",
+		a2(func(ctx context.Context, w *World, owner, label string) error {
+			return w.DeleteOwnItem(ctx, owner, label)
+		})),
+	def(KindCheck, "item.gone", `{owner:name}'s item {label:text} is gone with its slots`,
+		"The deleted item and each of its slots answer 404 to the owner, and her list of items does not hold it.",
+		a2(func(ctx context.Context, w *World, owner, label string) error {
+			return w.CheckItemGone(ctx, owner, label)
+		})),
+	def(KindCheck, "item.byte_for_byte", `every slot value of {label:text} comes back byte for byte as {owner:name} sent it`,
+		"Each slot's encrypted_value in GET /items/{id} is the string the owner last sent for it in an accepted POST or PUT.",
+		a2(func(ctx context.Context, w *World, label, owner string) error {
+			return w.CheckValuesByteForByte(ctx, label, owner)
+		})),
+	def(KindAction, "item.change_with_stranger", `{owner:name} changes slot {slot:text} of {label:text} to {value:text*} along with a slot the item does not have`,
+		"One PUT /items/{id} that changes the slot and names a slot id of no item; follow it with a refusal check.",
+		a4(func(ctx context.Context, w *World, owner, slot, label, value string) error {
+			return w.ChangeSlotWithStranger(ctx, owner, slot, label, value)
+		})),
+	def(KindAction, "item.plaintext_value", `{owner:name} stores a plaintext value in slot {slot:text} of {label:text}`,
+		"PUT /items/{id} with an encrypted_value that is not a Cryppo string; follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, owner, slot, label string) error {
+			return w.StorePlaintextValue(ctx, owner, slot, label)
+		})),
+	def(KindAction, "item.change_legacy", `{owner:name} changes slot {slot:text} of {label:text} to {value:text*} in the legacy format`,
+		"Sets the slot to an Aes256Gcm string with the legacy YAML artifacts cryppo-js writes on request.",
+		a4(func(ctx context.Context, w *World, owner, slot, label, value string) error {
+			return w.ChangeSlotLegacy(ctx, owner, slot, label, value)
+		})),
+	def(KindCheck, "item.template_order", `{owner:name}'s item {label:text} holds the slots of the {template:text} template in template order`,
+		"The item's slots that come from the template are in the template's order, before any slot the item added.",
+		a3(func(ctx context.Context, w *World, owner, label, tmpl string) error {
+			return w.CheckTemplateOrder(ctx, owner, label, tmpl)
+		})),
+	def(KindCheck, "item.copy_read_only", `{recipient:name} cannot change {pronoun:possessive} copy of {label:text}`,
+		"PUT /items/{id} on the recipient's copy that changes a value, adds a slot or destroys one is refused (4xx), and the copy reads as before.",
+		a2(func(ctx context.Context, w *World, recipient, label string) error {
+			return w.CheckCopyReadOnly(ctx, recipient, label)
+		})),
+	def(KindCheck, "item.copy_marked", `{recipient:name}'s copy of {label:text} is marked as received from {owner:name}`,
+		"The owner's item has own true and no original_id or share_id; the copy has own false, original_id the owner's item and share_id its share.",
+		a3(func(ctx context.Context, w *World, recipient, label, owner string) error {
+			return w.CheckCopyMarkedReceived(ctx, recipient, label, owner)
+		})),
+	def(KindAction, "page.create_items", `{owner:name} has {count:number} {template:text} item{count:s}`,
+		"Creates this many items of the template, labelled \"Item 1\", \"Item 2\"…, without slot values.",
+		a3(func(ctx context.Context, w *World, owner string, n int, tmpl string) error {
+			return w.CreateItems(ctx, owner, n, tmpl)
+		})),
+	def(KindCheck, "page.pages", `{owner:name}'s items, {per:number} per page, come in {pages:number} page{pages:s} holding each item once`,
+		"Following next_page_after from the first page: at most per_page items a page, this many pages, every item once, next_page_after and next_page_exists on every page but the last, neither on the last.",
+		a3(func(ctx context.Context, w *World, owner string, per, pages int) error {
+			return w.CheckPages(ctx, owner, per, pages)
+		})),
+	def(KindCheck, "page.after_deletion", `{owner:name}'s items, {per:number} per page, still come each once when the first page's items are deleted`,
+		"Reads the first page, deletes its items, follows next_page_after: every other item once, the last page without a next one.",
+		a2(func(ctx context.Context, w *World, owner string, per int) error {
+			return w.CheckPagesAfterDeletion(ctx, owner, per)
+		})),
+	def(KindCheck, "connection.record_denied", `{actor:name} cannot read {owner:name}'s record of the connection to {other:name}`,
+		"GET /connections/{id} of the owner's record answers the owner and 404 to the actor.",
+		a3(func(ctx context.Context, w *World, actor, owner, other string) error {
+			return w.CheckCannotReadConnection(ctx, actor, owner, other)
+		})),
+	def(KindAction, "invitation.invite_for", `{inviter:name} invites {invitee:name} to connect as {as:text}, valid for {count:number} {unit:second|seconds|minute|minutes|hour|hours|day|days}`,
+		"POST /invitations with expires_in and the inviter's login keypair (the SDK takes a keypair id); the invitee accepts it like any invitation.",
+		a5(func(ctx context.Context, w *World, from, to, name string, n int, unit string) error {
+			return w.InviteFor(ctx, from, to, name, n, unit)
+		})),
+	def(KindAction, "invitation.use", `{user:name} uses {inviter:name}'s invitation to {invitee:name}[{late:flag} after it expired]`,
+		"POST /connections with the invitation's token and the user's login keypair; \"after it expired\" first waits for its expiry (at most 3 s). Follow it with a refusal check.",
+		a4(func(ctx context.Context, w *World, name, inviter, invitee, late string) error {
+			return w.UseInvitation(ctx, name, inviter, invitee, late)
+		})),
+	def(KindAction, "invitation.withdraw", `{inviter:name} withdraws {pronoun:possessive} invitation to {invitee:name}`,
+		"DELETE /invitations/{id} by its sender.",
+		a2(func(ctx context.Context, w *World, inviter, invitee string) error {
+			return w.WithdrawInvitation(ctx, inviter, invitee)
+		})),
+	def(KindCheck, "invitation.view", `only {inviter:name} sees the id of {pronoun:possessive} invitation to {invitee:name}`,
+		"The sender reads the invitation by id with its id and keypair_external_id; the invitee, reading it by token, sees neither.",
+		a2(func(ctx context.Context, w *World, inviter, invitee string) error {
+			return w.CheckInvitationView(ctx, inviter, invitee)
+		})),
+	def(KindCheck, "error.refusal_bodies", `every refusal in this scenario is a Meeco error body that quotes nothing the request carried`,
+		"Every 4xx answer of the scenario is {\"errors\":[{error, http_code, message}]} with http_code the status, and quotes no string of 16 or more characters of its request.",
+		a0(func(_ context.Context, w *World) error { return w.CheckRefusalBodies() })),
+	def(KindCheck, "error.not_json", `{user:name}'s requests with a body that is not JSON are refused with status {status:number} and a Meeco error body`,
+		"PUT /vault/me and POST /keystore/data_encryption_keys with a broken JSON body are refused with this status and a Meeco error body.",
+		a2(func(ctx context.Context, w *World, name string, status int) error {
+			return w.CheckNotJSONRefused(ctx, name, status)
+		})),
+	def(KindCheck, "crypto.form_variants_rejected", `copies of {user:name}'s wrapped keys that break Meeco's Cryppo form are rejected`,
+		"Variants of the user's stored KEK, DEK and private key without padding, with version byte 'K' or another AAD are refused by the client; in the standard alphabet or another artifact order flagged; an OAEP SHA-256 wrap to her login key does not open; her PEM with LF is flagged.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.CheckFormVariantsRejected(ctx, name) })),
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/onsi/gomega"
 
@@ -236,7 +237,7 @@ func (w *World) CheckConnectionKeys(ctx context.Context, a, b string) error {
 			seen, own     *client.Connection
 		}{{a, b, ra, rb}, {b, a, rb, ra}} {
 			g.Expect(p.seen.TheOtherUser.UserPublicKey).To(gomega.Equal(p.own.Own.UserPublicKey),
-				"%s's connection: want %s's connection public key (%s), got %s", p.viewer, p.owner, pemFingerprint(p.own.Own.UserPublicKey), pemFingerprint(p.seen.TheOtherUser.UserPublicKey))
+				"%s's connection: want %s's connection public key (%s), got %s", p.viewer, p.owner, pemFingerprint(p.own.Own.UserPublicKey), pemGot(p.own.Own.UserPublicKey, p.seen.TheOtherUser.UserPublicKey))
 			g.Expect(p.seen.TheOtherUser.UserKeypairExternalID).To(gomega.Equal(p.own.Own.UserKeypairExternalID),
 				"%s's connection: want %s's keypair id %s, got %s", p.viewer, p.owner, p.own.Own.UserKeypairExternalID, p.seen.TheOtherUser.UserKeypairExternalID)
 		}
@@ -253,12 +254,26 @@ func (w *World) CheckConnectionKeys(ctx context.Context, a, b string) error {
 		}
 		if err := verify(exs, func(g gomega.Gomega) {
 			g.Expect(kp.PublicKey).To(gomega.Equal(p.rec.Own.UserPublicKey), "%s's connection keypair %s: want the public key of the connection record (%s), got %s",
-				p.u.name, kp.ID, pemFingerprint(p.rec.Own.UserPublicKey), pemFingerprint(kp.PublicKey))
+				p.u.name, kp.ID, pemFingerprint(p.rec.Own.UserPublicKey), pemGot(p.rec.Own.UserPublicKey, kp.PublicKey))
 		}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pemGot names the PEM a check got instead of want: by fingerprint, and
+// when it is the same key written differently, says so (the SDK compares
+// the strings, so a re-encoded PEM breaks it as surely as another key).
+func pemGot(want, got string) string {
+	f := pemFingerprint(got)
+	if got != want && f == pemFingerprint(want) {
+		if strings.ReplaceAll(got, "\r\n", "\n") == strings.ReplaceAll(want, "\r\n", "\n") {
+			return f + ", the same key with other line ends"
+		}
+		return f + ", the same key written differently"
+	}
+	return f
 }
 
 // pemFingerprint names a public key PEM by fingerprint.

@@ -124,7 +124,7 @@ func worldSecrets(w *World) []string {
 	var out []string
 	for _, u := range w.users {
 		out = append(out, u.password)
-		for _, a := range []*client.AuthData{u.auth, u.registered, u.loggedOut, u.dead} {
+		for _, a := range []*client.AuthData{u.auth, u.registered, u.loggedOut, u.dead, u.short} {
 			if a == nil {
 				continue
 			}

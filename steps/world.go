@@ -71,6 +71,10 @@ type World struct {
 	stepMark   int
 	expectFail bool
 	verified   *ledger.Report // the ledger's re-check by Finish
+
+	// idt is the state of the identity-side steps (sessions, invitations,
+	// Keystore keys, items' slots), made on first use.
+	idt *identityState
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger
@@ -192,7 +196,7 @@ func (w *World) scrubber() func(string) string {
 	}
 	for _, u := range w.users {
 		add(u.password, "[password]")
-		for _, a := range []*client.AuthData{u.auth, u.registered, u.loggedOut, u.dead} {
+		for _, a := range []*client.AuthData{u.auth, u.registered, u.loggedOut, u.dead, u.short} {
 			if a == nil {
 				continue
 			}
@@ -272,6 +276,9 @@ type user struct {
 	loggedOut *client.AuthData
 	// dead is a second session opened and ended for "a logged-out token".
 	dead *client.AuthData
+	// short is the session "opens sessions valid for" opened with a short
+	// valid_for, on both services.
+	short *client.AuthData
 }
 
 func (w *World) user(name string) (*user, error) {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,7 +38,10 @@ func hangingPosts(t *testing.T) string {
 // the harness: a target that never answers a POST ends the run with exit 4
 // after the request timeout, or at the run deadline.
 func TestRunTimeoutFlags(t *testing.T) {
-	feature := filepath.Join("..", "..", "features", "users.feature") + ":12" // registering
+	feature := filepath.Join(t.TempDir(), "register.feature")
+	if err := os.WriteFile(feature, []byte("Feature: Registering\n  Scenario: Alice registers\n    Given Alice is a registered user\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		flags []string
 		want  string

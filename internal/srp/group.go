@@ -31,6 +31,10 @@ var (
 	groupK = new(big.Int).SetBytes(hashBytes(pad(groupN), pad(groupG)))
 )
 
+// N returns a copy of the group modulus, for checks that send a Keystore
+// the public values it must refuse (A ≡ 0 mod N).
+func N() *big.Int { return new(big.Int).Set(groupN) }
+
 func mustParseHex(s string) *big.Int {
 	s = strings.Join(strings.Fields(s), "")
 	n, ok := new(big.Int).SetString(s, 16)

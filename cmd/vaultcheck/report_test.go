@@ -85,7 +85,7 @@ func readDoc(t *testing.T, path string) *results.Document {
 }
 
 // comparable is what two runs of the same suite share: the scenarios, their
-// statuses and steps, how many exchanges each step made and what the
+// statuses and steps, the requests each step made and what the
 // ledger recorded, without times, ports and ids the target makes up.
 func comparable(doc *results.Document) string {
 	var b strings.Builder
@@ -93,9 +93,17 @@ func comparable(doc *results.Document) string {
 	for _, sc := range doc.Scenarios {
 		fmt.Fprintf(&b, "%s | %s:%d | %v %v | %s %s %s\n", sc.ID, sc.File, sc.Line, sc.Tags, sc.Requirements, sc.Status, sc.ErrorKind, sc.Reason)
 		for _, st := range sc.Steps {
-			methods := make([]string, len(st.Exchanges))
+			// A run of the same method counts once ("GET+"): steps that
+			// wait for a deadline (a session's valid_for, a share's
+			// expiry) poll as often as time allows.
+			var methods []string
 			for i, ex := range st.Exchanges {
-				methods[i] = ex.Method
+				switch {
+				case i > 0 && st.Exchanges[i-1].Method == ex.Method && strings.TrimSuffix(methods[len(methods)-1], "+") == ex.Method:
+					methods[len(methods)-1] = ex.Method + "+"
+				default:
+					methods = append(methods, ex.Method)
+				}
 			}
 			fmt.Fprintf(&b, "  %s%s | %s | %s:%d | %s %s | %s\n", st.Keyword, st.Text, st.Phrase, st.File, st.Line, st.Status, st.Result, strings.Join(methods, " "))
 		}

@@ -128,7 +128,7 @@ func TestParseTag(t *testing.T) {
 		{"@req:srp-proof-01", Ref{"srp-proof-01", false}, true, "did you mean SRP-PROOF-01?"},
 		{"@req:SRP-PROOF-01:pos", Ref{"SRP-PROOF-01:pos", false}, true, "the only suffix is :neg"},
 		{"@req:NOTHING-LIKE-IT-99", Ref{"NOTHING-LIKE-IT-99", false}, true, "IDs read AREA-TOPIC-NN"},
-		{"@req:", Ref{}, true, "unknown requirement"},
+		{"@req:", Ref{}, true, "not in the requirements catalogue"},
 	} {
 		ref, isReq, err := ParseTag(c.tag)
 		if isReq != c.isReq || (c.err == "" && ref != c.ref) {

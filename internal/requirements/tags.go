@@ -72,7 +72,7 @@ func ParseRef(s string) (Ref, error) {
 	id, neg := strings.CutSuffix(s, NegSuffix)
 	r := Ref{ID: id, Negative: neg}
 	if strings.Contains(id, ":") {
-		return r, fmt.Errorf("%q: want ID or ID%s (the only suffix is %s)", s, NegSuffix, NegSuffix)
+		return r, fmt.Errorf("%q is not a requirement reference: want ID or ID%s (the only suffix is %s)", s, NegSuffix, NegSuffix)
 	}
 	return r, Known(id)
 }
@@ -88,9 +88,9 @@ func Known(id string) error {
 		shape = " (IDs read AREA-TOPIC-NN)"
 	}
 	if s := Suggest(id); s != "" {
-		return fmt.Errorf("unknown requirement %q%s; did you mean %s?", id, shape, s)
+		return fmt.Errorf("%q is not in the requirements catalogue%s; did you mean %s?", id, shape, s)
 	}
-	return fmt.Errorf("unknown requirement %q%s; the IDs are listed in internal/requirements/CATALOGUE.md", id, shape)
+	return fmt.Errorf("%q is not in the requirements catalogue%s (internal/requirements/CATALOGUE.md lists them)", id, shape)
 }
 
 // Suggest returns the catalogue ID closest to id when it is close enough

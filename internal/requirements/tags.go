@@ -90,7 +90,7 @@ func Known(id string) error {
 	if s := Suggest(id); s != "" {
 		return fmt.Errorf("%q is not in the requirements catalogue%s; did you mean %s?", id, shape, s)
 	}
-	return fmt.Errorf("%q is not in the requirements catalogue%s (internal/requirements/CATALOGUE.md lists them)", id, shape)
+	return fmt.Errorf("%q is not in the requirements catalogue%s; internal/requirements/CATALOGUE.md lists them", id, shape)
 }
 
 // Suggest returns the catalogue ID closest to id when it is close enough

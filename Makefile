@@ -59,6 +59,13 @@ PLAIN_PKGS := $(MODULE) \
 SPLIT_PKG         := $(MODULE)/cmd/vaultcheck
 SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip)$$
 
+# The self-check (the whole suite once per fault of the fake Vault) runs
+# without -race: TestSelfcheck skips itself under the race detector, and
+# the race run covers the self-check's scheduler with a small suite
+# (TestScheduler).
+SELFCHECK_PKG  := $(MODULE)/internal/selfcheck
+SELFCHECK_TEST := ^TestSelfcheck$$
+
 # Every other package, new ones included, is tested with -race: the fake's
 # store, the harness, the key source, the steps, the client, the ledger, the
 # redacting transport, the meeco command.
@@ -88,6 +95,7 @@ test: vet
 	$(GO) test -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
 	$(GO) test -count=1 $(PLAIN_PKGS)
 	$(GO) test -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
+	$(GO) test -count=1 -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).

@@ -161,7 +161,11 @@ func (l *Ledger) Secrets() []Secret {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.Clone(l.secrets)
+	out := slices.Clone(l.secrets)
+	for i := range out {
+		out[i].Bytes = bytes.Clone(out[i].Bytes)
+	}
+	return out
 }
 
 // PrivateKeys returns the private keys the ledger knows (AddPrivateKey).

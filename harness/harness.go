@@ -215,6 +215,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		Keys:            keys,
 		HTTPClient:      opts.HTTPClient,
 	}
+	if p.target.view != nil {
+		cfg.Server = p.target.view // the blindness check looks inside the fake
+	}
 	initFn := opts.Initializer
 	if initFn == nil {
 		initFn = steps.Initializer

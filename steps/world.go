@@ -35,6 +35,11 @@ type Config struct {
 	// HTTPClient is the base client of every World; nil means one with a
 	// 60 s timeout.
 	HTTPClient *http.Client
+	// Server, when set, lets the server-blindness check look inside the
+	// services (their store and log): the harness sets it for the
+	// in-process fake Vault. Against a URL it is nil, and the check looks
+	// at what the client sent.
+	Server ServerView
 }
 
 // worldKey keys the World in a scenario's context.
@@ -70,6 +75,7 @@ type World struct {
 	stepType   messages.PickleStepType
 	stepMark   int
 	expectFail bool
+	serverMark int // cfg.Server's log position when the scenario began
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger
@@ -107,6 +113,9 @@ func NewWorld(cfg Config) (*World, error) {
 		return nil, &HarnessError{Msg: "cannot configure the Meeco client", Err: err}
 	}
 	w.client = c
+	if cfg.Server != nil {
+		w.serverMark = cfg.Server.Mark()
+	}
 	return w, nil
 }
 
@@ -138,7 +147,8 @@ func (w *World) BeginStep(st *godog.Step) {
 }
 
 // Finish ends the scenario: a recorded failure no step checked fails it,
-// and the crypto ledger must re-verify. godog's after-scenario hook calls
+// the crypto ledger must re-verify, and no secret of the scenario may be
+// found in clear outside the client (CheckBlindness). godog's after-scenario hook calls
 // it.
 func (w *World) Finish() error {
 	var errs []error
@@ -150,6 +160,9 @@ func (w *World) Finish() error {
 		})
 	}
 	if err := w.verifyLedger(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.CheckBlindness(context.Background()); err != nil {
 		errs = append(errs, err)
 	}
 	for _, e := range errs {

@@ -14,8 +14,10 @@
 // its first failure: a killed fault costs a scenario or two, a survivor the
 // whole suite. A shared pool of workers takes the next scenario of the
 // faults in turn, one scenario per fault at a time while there are more
-// faults than workers, so the first failure is the first in that order; in
-// the tail, when few faults remain, their scenarios run side by side.
+// faults than workers; in the tail, when few faults remain, their
+// scenarios run side by side. Either way the failure reported is the first
+// in the fault's order: after a failure, the scenarios before it still
+// run to their end, those after it are cancelled.
 //
 // Only a target failure (steps.FailedTarget) kills a fault. A scenario or
 // harness error under a fault is noted and the run goes on: a crashed
@@ -41,6 +43,7 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/requirements"
+	"github.com/vaultcheck/vaultcheck/internal/serverview"
 	"github.com/vaultcheck/vaultcheck/internal/suite"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
@@ -437,14 +440,19 @@ func schedule(ctx context.Context, opts Options, runs []*run) error {
 				}
 				if r.result.Killed && !r.all {
 					// Stop the fault's run at its first failure: the
-					// scenarios still running against it are cancelled.
-					for _, c := range r.inflight {
-						c()
+					// scenarios after it in the fault's order that are
+					// still running are cancelled; those before it run to
+					// their end, so that the failure reported is the
+					// first in that order, whatever the timing.
+					for j, c := range r.inflight {
+						if j > r.firstAt {
+							c()
+						}
 					}
+					r.next = len(r.order)
 					if len(r.inflight) == 0 {
 						finish(r)
 					}
-					r.next = len(r.order)
 					continue
 				}
 				if r.finished() {
@@ -511,16 +519,18 @@ func firstLine(err error) string {
 
 // LoopbackFake is the default Options.Target: a fakevault.Server with the
 // given faults on a loopback port, with a fast key source of its own over
-// the committed test keys.
+// the committed test keys and a server view for the blindness check.
 func LoopbackFake(faults ...fakevault.Fault) (steps.Config, func(), error) {
 	keys, err := keysource.NewFast(keysource.FastOptions{Seed: uint64(len(faults)) + 1})
 	if err != nil {
 		return steps.Config{}, nil, err
 	}
-	srv := httptest.NewServer(fakevault.New(fakevault.WithFaults(faults...)))
+	view := serverview.New()
+	srv := httptest.NewServer(view.NewFake(fakevault.WithFaults(faults...)))
 	cfg := steps.Config{
 		VaultURL: srv.URL + meeco.VaultPrefix, KeystoreURL: srv.URL + meeco.KeystorePrefix, Keys: keys,
 		HTTPClient: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}},
+		Server:     view,
 	}
 	stop := func() {
 		cfg.HTTPClient.CloseIdleConnections()

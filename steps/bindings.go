@@ -636,4 +636,21 @@ var rawTable = []Definition{
 			}
 			return w.CheckKEKRefusedWith(ctx, owner, k, status)
 		})),
+
+	// ---- server blindness (H5b) ----
+	def(KindCheck, "blind.nothing_in_clear", `no secret of this scenario is found in clear outside the client`,
+		"Looks for every password, secret key, raw key, share key, private key, token and slot value of the scenario "+
+			"in what its users sent (URLs and bodies) and, against the in-process fake, in the fake's store and log. "+
+			"Every scenario does this when it ends; this step does it at its place.",
+		a0(func(ctx context.Context, w *World) error { return w.CheckBlindness(ctx) })),
+	def(KindAction, "blind.send_value_in_clear", `{owner:name} sends the value of slot {slot:text} of {label:text} in clear`,
+		"A client breaking server blindness on purpose: PUT /items/{id} with the slot's plaintext as its encrypted_value. "+
+			"Follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, owner, slot, label string) error {
+			return w.SendValueInClear(ctx, owner, slot, label)
+		})),
+	def(KindAction, "blind.send_key_in_clear", `{user:name} stores a data encryption key in clear`,
+		"A client breaking server blindness on purpose: POST /data_encryption_keys with a raw key instead of a Cryppo string under the KEK. "+
+			"Follow it with a refusal check.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.SendKeyInClear(ctx, name) })),
 }

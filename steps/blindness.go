@@ -13,6 +13,7 @@ import (
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 )
 
@@ -263,6 +264,9 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 		}
 	}
 	for _, r := range w.raw() {
+		if w.deliberate[r.Seq] {
+			continue
+		}
 		place := fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor))
 		for _, c := range cs {
 			if c.token || found[c] {
@@ -360,4 +364,78 @@ func (w *World) userIDs() []string {
 		}
 	}
 	return ids
+}
+
+// onPurpose marks the raw exchanges since n as sent in clear on purpose
+// (a step that checks the Vault refuses plaintext): the request scan
+// leaves them out. What the services keep of them is still scanned.
+func (w *World) onPurpose(n int) {
+	if w.deliberate == nil {
+		w.deliberate = map[int]bool{}
+	}
+	for _, r := range w.raw()[n:] {
+		w.deliberate[r.Seq] = true
+	}
+}
+
+// SendValueInClear is a client that breaks BLIND-PLAIN-01 on purpose: the
+// owner puts a slot's current plaintext value into PUT /items/{id} as its
+// encrypted_value. The Vault must refuse it (it validates encrypted_value
+// as a Cryppo string, protocol.md §3.5); the outcome is recorded for "the
+// request is refused". Should the Vault keep it, the blindness check finds
+// the plaintext in its store.
+func (w *World) SendValueInClear(ctx context.Context, owner, slot, label string) error {
+	u, err := w.activeUser(owner)
+	if err != nil {
+		return err
+	}
+	it, err := w.ownItem(u, label)
+	if err != nil {
+		return err
+	}
+	v, ok := it.values[slot]
+	if !ok || v == "" {
+		return scenarioErrorf("item %q has no value in slot %q to send", label, slot)
+	}
+	cur, _, _, err := w.rawItem(ctx, u, it.id)
+	if err != nil {
+		return w.fail(fmt.Sprintf("%s reads item %q", owner, label), err)
+	}
+	var slotID string
+	for _, s := range cur.Slots {
+		if s.Name == slot {
+			slotID = s.ID
+		}
+	}
+	if slotID == "" {
+		return &TargetFailure{Msg: fmt.Sprintf("item %q of %s: want its slot %q, got no such slot", label, owner, slot)}
+	}
+	n := len(w.raw())
+	defer w.onPurpose(n)
+	body := meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: []meeco.SlotAttributes{{ID: &slotID, EncryptedValue: &v}}}}
+	return w.act(ctx, fmt.Sprintf("%s sends the value of slot %q of %q in clear", owner, slot, label), func() error {
+		_, _, err := w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id), Body: body}, nil)
+		return err
+	})
+}
+
+// SendKeyInClear is a client that breaks BLIND-KEYS-01 on purpose: it
+// posts a fresh data encryption key to the Keystore unwrapped, as its
+// URL-safe base64, where a Cryppo string under the KEK belongs. The
+// Keystore must refuse it (UNCONFIRMED for Meeco's Keystore, which
+// protocol.md does not say validates serialized keys; the fake does).
+func (w *World) SendKeyInClear(ctx context.Context, name string) error {
+	u, err := w.activeUser(name)
+	if err != nil {
+		return err
+	}
+	k := cryppo.GenerateSymmetricKey()
+	raw := cryppo.EncodeBase64(k.Bytes())
+	n := len(w.raw())
+	defer w.onPurpose(n)
+	body := map[string]string{"serialized_data_encryption_key": raw}
+	return w.act(ctx, fmt.Sprintf("%s stores a data encryption key in clear", name), func() error {
+		_, _, err := w.call(ctx, u, client.Call{Op: "store DEK", Service: client.Keystore, Method: "POST", Path: meeco.KSDataEncryptionKeys, Body: body}, nil)
+		return err
+	})
 }

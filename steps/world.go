@@ -75,7 +75,8 @@ type World struct {
 	stepType   messages.PickleStepType
 	stepMark   int
 	expectFail bool
-	serverMark int // cfg.Server's log position when the scenario began
+	serverMark int          // cfg.Server's log position when the scenario began
+	deliberate map[int]bool // raw exchanges that sent a secret in clear on purpose
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger

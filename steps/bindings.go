@@ -653,4 +653,19 @@ var rawTable = []Definition{
 		"A client breaking server blindness on purpose: POST /data_encryption_keys with a raw key instead of a Cryppo string under the KEK. "+
 			"Follow it with a refusal check.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.SendKeyInClear(ctx, name) })),
+
+	// ---- tamper matrix (H5b) ----
+	def(KindCheck, "tamper.share", `every tampered variant of the share of {label:text} to {recipient:name} is rejected`,
+		"Derives every tampered variant of the share's wrapped DEK (bit flips, truncation, alphabet, padding, artifacts, "+
+			"another recipient's wrap, an older DEK after a re-key) and of each slot's value, verification key and hash, "+
+			"and checks the client rejects each with the error kind it must.",
+		a2(func(ctx context.Context, w *World, label, recipient string) error {
+			return w.CheckTamperMatrixShare(ctx, label, recipient)
+		})),
+	def(KindCheck, "tamper.key", `every tampered variant of {user:name}'s {envelope:key encryption key|data encryption key|wrapped private keys|session token} is rejected`,
+		"Derives every tampered variant of one of the user's envelopes as the services return it (the KEK, the DEK, "+
+			"each wrapped private key, the Vault session token) and checks the client rejects each with the error kind it must.",
+		a2(func(ctx context.Context, w *World, name, which string) error {
+			return w.CheckTamperMatrixKey(ctx, name, TamperedKey(which))
+		})),
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
+	tampering "github.com/vaultcheck/vaultcheck/internal/tamper"
 )
 
 // Config says where the target is and where keys come from. The harness
@@ -40,6 +41,11 @@ type Config struct {
 	// in-process fake Vault. Against a URL it is nil, and the check looks
 	// at what the client sent.
 	Server ServerView
+	// Reader is how the client opens envelopes in the tamper matrix
+	// ("every tampered variant of … is rejected"); nil means
+	// tampering.Strict, the reader of a conformant client. Tests plug in a
+	// faulty one to show the matrix catches it.
+	Reader tampering.Reader
 }
 
 // worldKey keys the World in a scenario's context.

@@ -127,5 +127,15 @@ func TestLenientReaderIsCaught(t *testing.T) {
 	if got := slips[0].String(); !strings.Contains(got, `want "decryption failed", got accepted`) {
 		t.Errorf("slip: %s", got)
 	}
+	ks := keys(t, 1)
+	oldDEK, newDEK := cryppo.GenerateSymmetricKey(), cryppo.GenerateSymmetricKey()
+	old, _ := cryppo.EncryptRSA(ks[0].Public(), oldDEK.Bytes())
+	val, _ := cryppo.EncryptAES(newDEK, []byte("1HGCM82633A004352"))
+	if slips := Check(lenient{}, []Variant{Replayed(ks[0], old, val)}); len(slips) != 1 {
+		t.Error("a reader that does not authenticate reads new values with an older DEK, and Check does not say so")
+	}
+	if got := Replayed(ks[0], old, val).Try(Strict); !errors.Is(got, cryppo.ErrDecrypt) {
+		t.Errorf("replayed DEK: %v", got)
+	}
 	_ = client.ErrHashMismatch
 }

@@ -53,9 +53,9 @@ func (w *World) CheckEncryptedDEKForm(ctx context.Context, label, recipient, for
 		if bits := cryppo.Strategy(strings.TrimSuffix(prefix, ".")).RSABits(); bits > 0 {
 			g.Expect(ct).To(gomega.HaveLen(bits/8), "%s: want a %d-byte ciphertext (RSA-%d), got %d bytes", what, bits/8, bits, len(ct))
 		}
-		e, err := cryppo.Parse(enc)
+		_, err = cryppo.Parse(enc)
 		g.Expect(err).NotTo(gomega.HaveOccurred(), "%s: want a Cryppo string, got %v", what, err)
-		g.Expect(e.String()).To(gomega.Equal(enc), "%s: want a canonical Cryppo string, got one that re-serializes differently", what)
+		g.Expect(nonCanonical(enc)).To(gomega.BeEmpty(), "%s: want a canonical Cryppo string, got %s", what, nonCanonical(enc))
 	})
 }
 

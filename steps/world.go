@@ -525,8 +525,26 @@ type outcome struct {
 // vaultcheck's own machinery broke) unless the next step checks for a
 // refusal; then it is kept for that step.
 func (w *World) act(ctx context.Context, what string, f func() error) error {
+	return w.actJudged(ctx, what, nil, f)
+}
+
+// actJudged is act for an action whose refusal is judged on one exchange
+// of several (a login makes five requests; the POST /srp/session must be
+// refused): when the action succeeds, the exchange kept for "the request
+// is refused" is the first that judge picks, or without judge the last
+// request of the step that was not a GET (the write that should have been
+// refused), not the last one the action made. When it fails with an error
+// answer, it is the exchange that failed.
+func (w *World) actJudged(ctx context.Context, what string, judge func(redact.Exchange) bool, f func() error) error {
 	err := f()
-	o := &outcome{what: what, err: err, exchanges: w.lastExchange()}
+	exs := w.lastExchange()
+	if err == nil || (judge != nil && statusOf(err) == 0) {
+		// Nothing refused it: the request that should have been refused
+		// is the one at fault, even when the client failed later on what
+		// it let through (a KEK that a wrong password cannot open).
+		exs = w.judgedExchange(judge)
+	}
+	o := &outcome{what: what, err: err, exchanges: exs}
 	w.last = o
 	if err == nil {
 		return nil
@@ -568,6 +586,26 @@ func (w *World) fail(what string, err error) error {
 		return &HarnessError{Msg: what, Err: err}
 	}
 	return &TargetFailure{Msg: fmt.Sprintf("%s: want success, got %s", what, describeErr(err)), Exchanges: w.lastExchange(), Err: err}
+}
+
+// judgedExchange is the exchange of the current step that a refusal
+// check judges: the first one judge picks, else the last that was not a
+// GET, else the last.
+func (w *World) judgedExchange(judge func(redact.Exchange) bool) []redact.Exchange {
+	exs := w.log.Since(w.stepMark)
+	if judge != nil {
+		for _, ex := range exs {
+			if judge(ex) {
+				return []redact.Exchange{ex}
+			}
+		}
+	}
+	for i := len(exs) - 1; i >= 0; i-- {
+		if exs[i].Method != "GET" {
+			return exs[i : i+1]
+		}
+	}
+	return w.lastExchange()
 }
 
 // lastExchange is the latest exchange of the current step, if any.

@@ -112,3 +112,36 @@ func tamperSetup(t *testing.T, cfg Config) *World {
 	}
 	return w
 }
+
+// TestKeyNamedByItsOwner: a share that names the sender's keypair is
+// reported as naming Alice's keypair, not as a keypair of Bob's that does
+// not open.
+func TestKeyNamedByItsOwner(t *testing.T) {
+	w := tamperSetupNoShare(t, faultyConfig(t, fakevault.FaultShareKeypairIDSender))
+	err := w.Share(context.Background(), "Alice", "My Car", "Bob", ShareOptions{})
+	if err == nil {
+		err = w.CheckSharedItem(context.Background(), "Bob", "My Car", "Alice", []SlotValue{{"vin", blindVIN}})
+	}
+	if err == nil || !strings.Contains(err.Error(), "is Alice's, not Bob's") {
+		t.Errorf("want the keypair named as Alice's, got %v", err)
+	}
+}
+
+func tamperSetupNoShare(t *testing.T, cfg Config) *World {
+	t.Helper()
+	w, err := NewWorld(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := w.RegisterUsers(ctx, []string{"Alice", "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Connect(ctx, "Alice", "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.CreateItem(ctx, "Alice", "vehicle", "My Car", []SlotValue{{"vin", blindVIN}}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}

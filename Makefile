@@ -95,7 +95,7 @@ test: vet
 	$(GO) test -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
 	$(GO) test -count=1 $(PLAIN_PKGS)
 	$(GO) test -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
-	$(GO) test -count=1 -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
+	$(GO) test -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).

@@ -209,13 +209,16 @@ func (w *World) canaries() []*canary {
 	}
 	for _, s := range w.ledger.Secrets() {
 		req, what := "BLIND-KEYS-01", fmt.Sprintf("%s's %s", s.Actor, s.Subject)
-		if strings.HasPrefix(s.Subject, "share DEK") {
+		if strings.Contains(s.Subject, "share DEK") {
 			req = "BLIND-PLAIN-01"
 		}
 		out = append(out, keyCanary(what, req, s.Bytes))
 	}
 	for _, k := range w.ledger.PrivateKeys() {
 		out = append(out, privateKeyCanary("the private key "+k.Fingerprint(), k))
+	}
+	for i, n := range w.connNames {
+		out = append(out, textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
 	}
 	for _, label := range sortedKeys(w.items) {
 		it := w.items[label]

@@ -83,6 +83,7 @@ type World struct {
 	expectFail bool
 	serverMark int          // cfg.Server's log position when the scenario began
 	deliberate map[int]bool // raw exchanges that sent a secret in clear on purpose
+	connNames  []string     // the names users gave connections, sent only encrypted
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger

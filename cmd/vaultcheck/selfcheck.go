@@ -81,7 +81,20 @@ the clean run failed, 2 for bad usage or scenarios that cannot run, 3 when inter
 			errOut := cmd.ErrOrStderr()
 			opts := selfcheck.Options{Suite: s, Faults: faults, Workers: workers}
 			if format == "text" {
-				fmt.Fprintf(errOut, "vaultcheck: selfcheck of %d faults\n", max(len(faults), len(fakevault.Faults())*boolInt(len(faults) == 0)))
+				total := len(faults)
+				if total == 0 {
+					total = len(fakevault.Faults())
+				}
+				fmt.Fprintf(errOut, "vaultcheck: selfcheck of %d faults: the clean run first\n", total)
+				done := 0
+				opts.Progress = func(f selfcheck.FaultResult) {
+					done++
+					verdict := "SURVIVED"
+					if f.Killed {
+						verdict = "killed"
+					}
+					fmt.Fprintf(errOut, "vaultcheck: [%d/%d] %s %s (%d scenarios)\n", done, total, f.Fault.Name, verdict, f.Runs)
+				}
 			}
 			rep, err := selfcheck.Run(ctx, opts)
 			switch {
@@ -112,11 +125,4 @@ the clean run failed, 2 for bad usage or scenarios that cannot run, 3 when inter
 	cmd.Flags().IntVar(&workers, "workers", 0, fmt.Sprintf("scenarios run at once (0 = %d)", selfcheck.DefaultWorkers()))
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "set an HCL variable, NAME=VALUE (repeatable)")
 	return cmd
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

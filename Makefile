@@ -67,6 +67,13 @@ SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVec
 DOCKER_PKG         := $(MODULE)/harness
 DOCKER_PLAIN_TESTS := ^TestDockerSuite$$
 
+# The self-check (the whole suite once per fault of the fake Vault) runs
+# without -race: TestSelfcheck skips itself under the race detector, and
+# the race run covers the self-check's scheduler with a small suite
+# (TestScheduler).
+SELFCHECK_PKG  := $(MODULE)/internal/selfcheck
+SELFCHECK_TEST := ^TestSelfcheck$$
+
 # Every other package, new ones included, is tested with -race: the fake's
 # store, the harness, the key source, the steps, the client, the ledger, the
 # redacting transport, the meeco command.
@@ -98,6 +105,7 @@ test: vet
 	$(GO) test -count=1 $(PLAIN_PKGS)
 	$(GO) test -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
 	$(GO) test -count=1 -run '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
+	$(GO) test -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).

@@ -20,6 +20,7 @@
 //	{as} = [^"]*
 //	{bits} = \d+
 //	{count} = \d+
+//	{envelope} = (?:key encryption key|data encryption key|wrapped private keys|session token)
 //	{error} = [^"]*
 //	{exponent} = \d+
 //	{form} = [^"]*
@@ -1279,4 +1280,54 @@ func cryptoFormVariantsRejected(ctx *godog.ScenarioContext) {
 	// order flagged; an OAEP SHA-256 wrap to her login key does not open; her PEM with LF is
 	// flagged.
 	ctx.Step(`copies of {user}'s wrapped keys that break Meeco's Cryppo form are rejected`, nil)
+}
+
+// blindNothingInClear registers step blind.nothing_in_clear.
+func blindNothingInClear(ctx *godog.ScenarioContext) {
+	// blind.nothing_in_clear (check): no secret of this scenario is found in clear outside the client
+	//
+	// Looks for every password, secret key, raw key, share key, private key, token and slot
+	// value of the scenario in what its users sent (URLs and bodies) and, against the in-process
+	// fake, in the fake's store and log. Every scenario does this when it ends; this step does
+	// it at its place.
+	ctx.Step(`no secret of this scenario is found in clear outside the client`, nil)
+}
+
+// blindSendValueInClear registers step blind.send_value_in_clear.
+func blindSendValueInClear(ctx *godog.ScenarioContext) {
+	// blind.send_value_in_clear (action): <Owner> sends the value of slot "<slot>" of "<label>" in clear
+	//
+	// A client breaking server blindness on purpose: PUT /items/{id} with the slot's plaintext
+	// as its encrypted_value. Follow it with a refusal check.
+	ctx.Step(`{owner} sends the value of slot "{slot}" of "{label}" in clear`, nil)
+}
+
+// blindSendKeyInClear registers step blind.send_key_in_clear.
+func blindSendKeyInClear(ctx *godog.ScenarioContext) {
+	// blind.send_key_in_clear (action): <User> stores a data encryption key in clear
+	//
+	// A client breaking server blindness on purpose: POST /data_encryption_keys with a raw key
+	// instead of a Cryppo string under the KEK. Follow it with a refusal check.
+	ctx.Step(`{user} stores a data encryption key in clear`, nil)
+}
+
+// tamperShare registers step tamper.share.
+func tamperShare(ctx *godog.ScenarioContext) {
+	// tamper.share (check): every tampered variant of the share of "<label>" to <Recipient> is rejected
+	//
+	// Derives every tampered variant of the share's wrapped DEK (bit flips, truncation,
+	// alphabet, padding, artifacts, another recipient's wrap, an older DEK after a re-key) and
+	// of each slot's value, verification key and hash, and checks the client rejects each with
+	// the error kind it must.
+	ctx.Step(`every tampered variant of the share of "{label}" to {recipient} is rejected`, nil)
+}
+
+// tamperKey registers step tamper.key.
+func tamperKey(ctx *godog.ScenarioContext) {
+	// tamper.key (check): every tampered variant of <User>'s key encryption key|data encryption key|wrapped private keys|session token is rejected
+	//
+	// Derives every tampered variant of one of the user's envelopes as the services return it
+	// (the KEK, the DEK, each wrapped private key, the Vault session token) and checks the
+	// client rejects each with the error kind it must.
+	ctx.Step(`every tampered variant of {user}'s {envelope} is rejected`, nil)
 }

@@ -312,6 +312,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		// step library's per-scenario setup still wants valid URLs.
 		cfg.VaultURL, cfg.KeystoreURL = "http://target-not-started.invalid/vault", "http://target-not-started.invalid/keystore"
 	}
+	if p.target.view != nil {
+		cfg.Server = p.target.view // the blindness check looks inside the fake
+	}
 	initFn := opts.Initializer
 	if initFn == nil {
 		initFn = steps.Initializer

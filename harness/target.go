@@ -15,6 +15,7 @@ import (
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
+	"github.com/vaultcheck/vaultcheck/internal/serverview"
 )
 
 // TargetInproc names the in-process fake Vault target.
@@ -64,6 +65,9 @@ type target struct {
 	inproc      bool
 	docker      *dockerTarget // for "docker:IMAGE"; nil otherwise
 	stop        func()        // shuts the in-process server or the container down; nil for URLs
+	// view looks inside the in-process fake for the server-blindness
+	// check; nil for URLs, docker targets and a Handler given by the caller.
+	view *serverview.View
 }
 
 // Logs returns the end of the target's own log, redacted, when it has one
@@ -194,7 +198,8 @@ func (t *target) serve(handler http.Handler, subscriptionKey string) error {
 	if handler == nil {
 		// The fake demands the subscription key when one is given, so
 		// that a run checks the steps send it.
-		srv := fakevault.New(fakevault.Options{SubscriptionKey: subscriptionKey})
+		t.view = serverview.New()
+		srv := t.view.NewFake(fakevault.Options{SubscriptionKey: subscriptionKey})
 		handler = srv
 		if c, ok := any(srv).(io.Closer); ok {
 			closer = c

@@ -29,6 +29,7 @@ share "car_to_bob" {
 }
 
 scenario "A stranger cannot read the share" {
+  requirements = ["READ-ACCESS-01:neg", "DELETE-SHARE-02:neg", "ACCESS-ITEM-01:neg"]
   expect "carol_locked_out" {
     user            = user.carol
     cannot_read     = share.car_to_bob
@@ -42,6 +43,7 @@ scenario "A stranger cannot read the share" {
 }
 
 scenario "Bob can read the share but not Alice's own item" {
+  requirements = ["READ-ITEM-01", "ACCESS-ITEM-01:neg"]
   expect "bob_reads_the_share" {
     share  = share.car_to_bob
     values = { vin = "5YJ3E1EA7KF317000" }

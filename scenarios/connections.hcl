@@ -4,6 +4,7 @@ user "alice" { pronoun = "she" }
 user "bob" { pronoun = "he" }
 
 scenario "Alice invites Bob and Bob accepts" {
+  requirements = ["CONN-CREATE-01", "INV-TOKEN-01"]
   connection "alice_bob" {
     from   = user.alice
     to     = user.bob
@@ -16,6 +17,7 @@ scenario "Alice invites Bob and Bob accepts" {
 }
 
 scenario "Either side can delete the connection" {
+  requirements = ["CONN-DELETE-01"]
   connection "alice_bob" {
     from = user.alice
     to   = user.bob

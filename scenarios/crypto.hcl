@@ -24,6 +24,7 @@ share "car_to_bob" {
 }
 
 scenario "Every encrypted field on the wire is a well-formed Cryppo string" {
+  requirements = ["CRYPPO-B64-01", "CRYPPO-B64-02", "CRYPPO-ART-01", "CRYPPO-VERSION-01", "CRYPPO-OAEP-01", "CRYPPO-VERBATIM-01"]
   expect "formats" {
     canonical_cryppo   = true
     symmetric_format   = true
@@ -32,6 +33,7 @@ scenario "Every encrypted field on the wire is a well-formed Cryppo string" {
 }
 
 scenario "Keys have the sizes and shapes Meeco uses" {
+  requirements = ["KEYS-KEYPAIR-01", "KEYS-KEK-01", "KEYS-DEK-01", "CRYPPO-PEM-01"]
   expect "keys" {
     keypairs_rsa4096 = true
     key_sizes        = true
@@ -43,6 +45,7 @@ scenario "Keys have the sizes and shapes Meeco uses" {
 }
 
 scenario "Tampering is detected" {
+  requirements = ["KEYS-KEK-01:neg", "CRYPPO-ART-01:neg"]
   expect "share" {
     share           = share.car_to_bob
     tamper_rejected = true
@@ -54,6 +57,7 @@ scenario "Tampering is detected" {
 }
 
 scenario "The crypto ledger re-verifies" {
+  requirements = ["READ-ITEM-01", "SHARE-DEK-01"]
   expect "bob_reads" {
     share                    = share.car_to_bob
     values                   = { vin = "5YJ3E1EA7KF317000" }

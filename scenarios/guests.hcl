@@ -4,7 +4,8 @@
 variable "plate" { default = "ABC-123" }
 
 scenario "Alice shares her car with three guests, one slot each" {
-  tags = ["count"]
+  tags         = ["count"]
+  requirements = ["SHARE-SLOT-01", "DELETE-SHARE-02", "READ-LIST-01"]
 
   user "alice" { pronoun = "she" }
   user "guest" { count = 3 }

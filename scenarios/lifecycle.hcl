@@ -24,6 +24,7 @@ item "car" {
 }
 
 scenario "A share with terms waits for acceptance" {
+  requirements = ["ACCEPT-DEK-01", "ACCEPT-DEK-01:neg", "ACCEPT-STATE-01", "ACCEPT-TERMS-01"]
   share "insurance" {
     item  = item.car
     to    = user.bob
@@ -46,6 +47,7 @@ scenario "A share with terms waits for acceptance" {
 }
 
 scenario "A share can expire" {
+  requirements = ["SHARE-EXPIRY-03"]
   share "until_summer" {
     item    = item.car
     to      = user.bob
@@ -59,6 +61,7 @@ scenario "A share can expire" {
 }
 
 scenario "Terms accepted at once" {
+  requirements = ["ACCEPT-STATE-01"]
   share "insurance" {
     item   = item.car
     to     = user.bob
@@ -72,6 +75,7 @@ scenario "Terms accepted at once" {
 }
 
 scenario "Alice deletes the share" {
+  requirements = ["DELETE-SHARE-01"]
   share "car_to_bob" {
     item = item.car
     to   = user.bob
@@ -90,6 +94,7 @@ scenario "Alice deletes the share" {
 }
 
 scenario "Bob deletes the share" {
+  requirements = ["DELETE-SHARE-02"]
   # Written check-first: the "gone" check names the delete, so it runs after it.
   expect "gone" {
     gone = share.car_to_bob
@@ -105,6 +110,7 @@ scenario "Bob deletes the share" {
 }
 
 scenario "Lists in both directions" {
+  requirements = ["READ-LIST-01"]
   user "jane" { pronoun = "she" }
   connection "alice_jane" {
     from = user.alice
@@ -141,6 +147,7 @@ scenario "Lists in both directions" {
 }
 
 scenario "Changing a shared item and re-keying its shares" {
+  requirements = ["ITEM-UPDATE-01", "TASK-QUEUE-01", "REKEY-PUT-01"]
   share "car_to_bob" {
     item = item.car
     to   = user.bob

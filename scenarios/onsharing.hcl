@@ -30,6 +30,7 @@ item "car" {
 }
 
 scenario "Alice allows on-sharing, Bob shares the car with Jane" {
+  requirements = ["ONSHARE-PERMIT-01", "SHARE-VERIFY-02"]
   share "car_to_bob" {
     item      = item.car
     to        = user.bob
@@ -51,6 +52,7 @@ scenario "Alice allows on-sharing, Bob shares the car with Jane" {
 }
 
 scenario "Without permission Bob cannot share it on" {
+  requirements = ["ONSHARE-PERMIT-01:neg"]
   share "car_to_bob" {
     item = item.car
     to   = user.bob
@@ -63,6 +65,7 @@ scenario "Without permission Bob cannot share it on" {
 }
 
 scenario "Jane cannot share it further" {
+  requirements = ["ONSHARE-DEPTH-01:neg"]
   connection "jane_alice" {
     from = user.jane
     to   = user.alice

@@ -27,7 +27,8 @@ item "car" {
 }
 
 scenario "Alice shares her car with Bob and Bob reads it" {
-  tags = ["smoke", "guide"]
+  tags         = ["smoke", "guide"]
+  requirements = ["SHARE-CREATE-01", "SHARE-DEK-01", "READ-ITEM-01", "READ-LIST-01", "DELETE-SHARE-01"]
 
   user "bob" {
     password = var.password
@@ -72,6 +73,7 @@ scenario "Alice shares her car with Bob and Bob reads it" {
 }
 
 scenario "The shared key opens with Bob's connection key and no other key" {
+  requirements = ["SHARE-KEY-01", "SHARE-DEK-01"]
   user "bob" { pronoun = "he" }
   user "carol" { pronoun = "she" }
   connection "alice_friends" {
@@ -90,6 +92,7 @@ scenario "The shared key opens with Bob's connection key and no other key" {
 }
 
 scenario "Sharing one slot shares nothing else" {
+  requirements = ["SHARE-SLOT-01"]
   user "bob" { pronoun = "he" }
   connection "alice_bob" {
     from = user.alice
@@ -108,6 +111,7 @@ scenario "Sharing one slot shares nothing else" {
 }
 
 scenario "Every shared value carries a verification hash that Bob checks" {
+  requirements = ["SHARE-VERIFY-02", "CRYPPO-HMAC-01", "CRYPPO-HMAC-01:neg"]
   user "bob" { pronoun = "he" }
   connection "alice_bob" {
     from = user.alice

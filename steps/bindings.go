@@ -889,4 +889,35 @@ var rawTable = []Definition{
 	def(KindCheck, "crypto.form_variants_rejected", `copies of {user:name}'s wrapped keys that break Meeco's Cryppo form are rejected`,
 		"Variants of the user's stored KEK, DEK and private key without padding, with version byte 'K' or another AAD are refused by the client; in the standard alphabet or another artifact order flagged; an OAEP SHA-256 wrap to her login key does not open; her PEM with LF is flagged.",
 		a1(func(ctx context.Context, w *World, name string) error { return w.CheckFormVariantsRejected(ctx, name) })),
+	// ---- server blindness (H5b) ----
+	def(KindCheck, "blind.nothing_in_clear", `no secret of this scenario is found in clear outside the client`,
+		"Looks for every password, secret key, raw key, share key, private key, token and slot value of the scenario "+
+			"in what its users sent (URLs and bodies) and, against the in-process fake, in the fake's store and log. "+
+			"Every scenario does this when it ends; this step does it at its place.",
+		a0(func(ctx context.Context, w *World) error { return w.CheckBlindness(ctx) })),
+	def(KindAction, "blind.send_value_in_clear", `{owner:name} sends the value of slot {slot:text} of {label:text} in clear`,
+		"A client breaking server blindness on purpose: PUT /items/{id} with the slot's plaintext as its encrypted_value. "+
+			"Follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, owner, slot, label string) error {
+			return w.SendValueInClear(ctx, owner, slot, label)
+		})),
+	def(KindAction, "blind.send_key_in_clear", `{user:name} stores a data encryption key in clear`,
+		"A client breaking server blindness on purpose: POST /data_encryption_keys with a raw key instead of a Cryppo string under the KEK. "+
+			"Follow it with a refusal check.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.SendKeyInClear(ctx, name) })),
+
+	// ---- tamper matrix (H5b) ----
+	def(KindCheck, "tamper.share", `every tampered variant of the share of {label:text} to {recipient:name} is rejected`,
+		"Derives every tampered variant of the share's wrapped DEK (bit flips, truncation, alphabet, padding, artifacts, "+
+			"another recipient's wrap, an older DEK after a re-key) and of each slot's value, verification key and hash, "+
+			"and checks the client rejects each with the error kind it must.",
+		a2(func(ctx context.Context, w *World, label, recipient string) error {
+			return w.CheckTamperMatrixShare(ctx, label, recipient)
+		})),
+	def(KindCheck, "tamper.key", `every tampered variant of {user:name}'s {envelope:key encryption key|data encryption key|wrapped private keys|session token} is rejected`,
+		"Derives every tampered variant of one of the user's envelopes as the services return it (the KEK, the DEK, "+
+			"each wrapped private key, the Vault session token) and checks the client rejects each with the error kind it must.",
+		a2(func(ctx context.Context, w *World, name, which string) error {
+			return w.CheckTamperMatrixKey(ctx, name, TamperedKey(which))
+		})),
 }

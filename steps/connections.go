@@ -34,6 +34,7 @@ func (w *World) Invite(ctx context.Context, from, to, name string) error {
 		return scenarioErrorf("%s cannot invite %s", from, to)
 	}
 	return w.act(ctx, fmt.Sprintf("%s invites %s", from, to), func() error {
+		w.connNames = append(w.connNames, name)
 		inv, err := w.client.CreateInvitation(ctx, f.auth, name)
 		if err != nil {
 			return err
@@ -60,6 +61,7 @@ func (w *World) AcceptInvitation(ctx context.Context, invitee, inviter, name str
 		return scenarioErrorf("%s has not invited %s in this scenario", inviter, invitee)
 	}
 	return w.act(ctx, fmt.Sprintf("%s accepts %s's invitation", invitee, inviter), func() error {
+		w.connNames = append(w.connNames, name)
 		if _, err := w.client.AcceptInvitation(ctx, t.auth, name, inv.Token); err != nil {
 			return err
 		}

@@ -46,6 +46,9 @@ type TargetFailure struct {
 	Detail    string
 	Exchanges []redact.Exchange
 	Err       error
+	// Req is the ID of the requirement the failed check judges, when the
+	// check knows it (the server-blindness check does); "" otherwise.
+	Req string
 
 	// scrub, set by the World when the failure leaves a step, replaces
 	// every secret and plaintext the scenario knows. The exchanges are
@@ -193,6 +196,10 @@ func asTargetError(err error) error {
 	}
 	return err
 }
+
+// Requirement is the ID of the requirement the failed check judges, "" if
+// the check does not say; the self-check reports a fault under it.
+func (e *TargetFailure) Requirement() string { return e.Req }
 
 // HarnessError reports that vaultcheck itself broke, not the target or the
 // scenario: the key source failed, the client could not be configured, the

@@ -42,11 +42,16 @@ func Search(query string) []Hit {
 		id := searchWords(strings.NewReplacer(".", " ", "_", " ").Replace(d.ID))
 		doc := searchWords(d.Doc)
 		h := Hit{Definition: d}
+		numbered := slices.ContainsFunc(d.Params, func(p Param) bool { return p.Kind == ParamNumber })
 		for _, w := range words {
 			best := max(
 				weigh(w, phrase, phraseWord, phrasePrefix),
 				weigh(w, id, idWord, idPrefix),
 				weigh(w, doc, docWord, docPrefix))
+			if numbered && isDigits(w) {
+				// "401" is what a writer types into <status>.
+				best = max(best, phraseWord)
+			}
 			if best > 0 {
 				h.Matched++
 				h.Score += best
@@ -63,6 +68,11 @@ func Search(query string) []Hit {
 		return b.Score - a.Score
 	})
 	return hits
+}
+
+// isDigits reports whether w is a number as a step would carry it.
+func isDigits(w string) bool {
+	return w != "" && strings.Trim(w, "0123456789") == ""
 }
 
 // weigh is the weight of w in words: whole if a word has its stem, part

@@ -19,7 +19,7 @@ func TestSearchRanks(t *testing.T) {
 		{"wrong password", "user.logs_in_wrong_password", "", ""},
 		{"notes", "item.change_slot_text", "", "connection.name"}, // notes is not "not"
 		{"conn", "connection.invite", "connection.connected", ""}, // a prefix of three letters
-		{"refused 401", "outcome.refused", "", ""},
+		{"refused 401", "outcome.refused_status", "outcome.refused", ""}, // a number fits <status>
 		{"tamper", "share.tamper_rejected", "crypto.kek_tamper_rejected", ""},
 	}
 	for _, tt := range tests {

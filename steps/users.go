@@ -90,7 +90,10 @@ func (w *World) LoginWithPassword(ctx context.Context, name, password string) er
 	if password == u.password {
 		return scenarioErrorf("the wrong password given for %s is %s's password", name, name)
 	}
-	return w.act(ctx, name+" logs in with a wrong password", func() error {
+	// The Keystore must refuse the proof: that is the exchange to show
+	// when it does not, not the Vault requests that follow it.
+	srpSession := func(ex redact.Exchange) bool { return strings.HasSuffix(ex.Path, meeco.KSSRPSession) }
+	return w.actJudged(ctx, name+" logs in with a wrong password", srpSession, func() error {
 		_, err := w.client.Login(ctx, name, password, u.auth.Secret)
 		return err
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
+	tampering "github.com/vaultcheck/vaultcheck/internal/tamper"
 )
 
 // Config says where the target is and where keys come from. The harness
@@ -35,6 +36,16 @@ type Config struct {
 	// HTTPClient is the base client of every World; nil means one with a
 	// 60 s timeout.
 	HTTPClient *http.Client
+	// Server, when set, lets the server-blindness check look inside the
+	// services (their store and log): the harness sets it for the
+	// in-process fake Vault. Against a URL it is nil, and the check looks
+	// at what the client sent.
+	Server ServerView
+	// Reader is how the client opens envelopes in the tamper matrix
+	// ("every tampered variant of … is rejected"); nil means
+	// tampering.Strict, the reader of a conformant client. Tests plug in a
+	// faulty one to show the matrix catches it.
+	Reader tampering.Reader
 }
 
 // worldKey keys the World in a scenario's context.
@@ -74,7 +85,10 @@ type World struct {
 
 	// idt is the state of the identity-side steps (sessions, invitations,
 	// Keystore keys, items' slots), made on first use.
-	idt *identityState
+	idt        *identityState
+	serverMark int          // cfg.Server's log position when the scenario began
+	deliberate map[int]bool // raw exchanges that sent a secret in clear on purpose
+	connNames  []string     // the names users gave connections, sent only encrypted
 }
 
 // NewWorld makes the World of one scenario: its own client, crypto ledger
@@ -112,6 +126,9 @@ func NewWorld(cfg Config) (*World, error) {
 		return nil, &HarnessError{Msg: "cannot configure the Meeco client", Err: err}
 	}
 	w.client = c
+	if cfg.Server != nil {
+		w.serverMark = cfg.Server.Mark()
+	}
 	return w, nil
 }
 
@@ -143,7 +160,8 @@ func (w *World) BeginStep(st *godog.Step) {
 }
 
 // Finish ends the scenario: a recorded failure no step checked fails it,
-// and the crypto ledger must re-verify. godog's after-scenario hook calls
+// the crypto ledger must re-verify, and no secret of the scenario may be
+// found in clear outside the client (CheckBlindness). godog's after-scenario hook calls
 // it.
 func (w *World) Finish() error {
 	var errs []error
@@ -155,6 +173,9 @@ func (w *World) Finish() error {
 		})
 	}
 	if err := w.verifyLedger(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.CheckBlindness(context.Background()); err != nil {
 		errs = append(errs, err)
 	}
 	for i, e := range errs {
@@ -516,8 +537,26 @@ type outcome struct {
 // vaultcheck's own machinery broke) unless the next step checks for a
 // refusal; then it is kept for that step.
 func (w *World) act(ctx context.Context, what string, f func() error) error {
+	return w.actJudged(ctx, what, nil, f)
+}
+
+// actJudged is act for an action whose refusal is judged on one exchange
+// of several (a login makes five requests; the POST /srp/session must be
+// refused): when the action succeeds, the exchange kept for "the request
+// is refused" is the first that judge picks, or without judge the last
+// request of the step that was not a GET (the write that should have been
+// refused), not the last one the action made. When it fails with an error
+// answer, it is the exchange that failed.
+func (w *World) actJudged(ctx context.Context, what string, judge func(redact.Exchange) bool, f func() error) error {
 	err := f()
-	o := &outcome{what: what, err: err, exchanges: w.lastExchange()}
+	exs := w.lastExchange()
+	if err == nil || (judge != nil && statusOf(err) == 0) {
+		// Nothing refused it: the request that should have been refused
+		// is the one at fault, even when the client failed later on what
+		// it let through (a KEK that a wrong password cannot open).
+		exs = w.judgedExchange(judge)
+	}
+	o := &outcome{what: what, err: err, exchanges: exs}
 	w.last = o
 	if err == nil {
 		return nil
@@ -559,6 +598,26 @@ func (w *World) fail(what string, err error) error {
 		return &HarnessError{Msg: what, Err: err}
 	}
 	return &TargetFailure{Msg: fmt.Sprintf("%s: want success, got %s", what, describeErr(err)), Exchanges: w.lastExchange(), Err: err}
+}
+
+// judgedExchange is the exchange of the current step that a refusal
+// check judges: the first one judge picks, else the last that was not a
+// GET, else the last.
+func (w *World) judgedExchange(judge func(redact.Exchange) bool) []redact.Exchange {
+	exs := w.log.Since(w.stepMark)
+	if judge != nil {
+		for _, ex := range exs {
+			if judge(ex) {
+				return []redact.Exchange{ex}
+			}
+		}
+	}
+	for i := len(exs) - 1; i >= 0; i-- {
+		if exs[i].Method != "GET" {
+			return exs[i : i+1]
+		}
+	}
+	return w.lastExchange()
 }
 
 // lastExchange is the latest exchange of the current step, if any.

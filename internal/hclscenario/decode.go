@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/vaultcheck/vaultcheck/internal/requirements"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
@@ -77,6 +78,9 @@ func (d *decoder) declare(content *hcl.BodyContent) {
 			}
 			if a := body.Attributes["tags"]; a != nil {
 				sc.tags, _ = d.tags(a)
+			}
+			if a := body.Attributes["requirements"]; a != nil {
+				sc.tags = append(sc.tags, d.requirements(a, sc.tags)...)
 			}
 			for _, inner := range body.Blocks {
 				d.declareBlock(sc.scope, inner)
@@ -342,6 +346,11 @@ func (d *decoder) tags(a *hcl.Attribute) ([]string, bool) {
 			ok = false
 			continue
 		}
+		if _, _, err := requirements.ParseTag(t); err != nil {
+			d.errf(a.Expr.Range(), "Unknown requirement", "Tag %q: %s (requirements = [...] is the place for requirement IDs)", t, err)
+			ok = false
+			continue
+		}
 		out = append(out, strings.TrimPrefix(t, "@"))
 	}
 	if n := len(strings.Join(out, " @")); ok && n > steps.MaxStepText {
@@ -349,6 +358,48 @@ func (d *decoder) tags(a *hcl.Attribute) ([]string, bool) {
 		ok = false
 	}
 	return out, ok
+}
+
+// requirements reads a scenario's requirements = ["ID", "ID:neg"] into the
+// tags they compile to (req:ID, req:ID:neg), with a diagnostic at each
+// element that names no requirement of the catalogue. tags are the
+// scenario's other tags, for the length of the tag line.
+func (d *decoder) requirements(a *hcl.Attribute, tags []string) []string {
+	l, ok := d.stringList(a)
+	if !ok {
+		return nil
+	}
+	// The element's own range where the list is written out, so that a
+	// typo is pointed at; the whole expression otherwise.
+	rangeOf := func(i int) hcl.Range {
+		if t, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok && i < len(t.Exprs) {
+			return t.Exprs[i].Range()
+		}
+		return a.Expr.Range()
+	}
+	var out []string
+	seen := map[requirements.Ref]bool{}
+	for i, s := range l {
+		ref, err := requirements.ParseRef(strings.TrimPrefix(strings.TrimPrefix(s, "@"), requirements.TagPrefix))
+		switch {
+		case err != nil:
+			msg := err.Error()
+			if !strings.HasSuffix(msg, "?") {
+				msg += "."
+			}
+			d.errf(rangeOf(i), "Unknown requirement", "%s", msg)
+		case seen[ref]:
+			d.errf(rangeOf(i), "Duplicate requirement", "%q is listed twice.", s)
+		default:
+			seen[ref] = true
+			out = append(out, strings.TrimPrefix(ref.Tag(), "@"))
+		}
+	}
+	if n := len(strings.Join(append(slices.Clone(tags), out...), " @")); n > steps.MaxStepText {
+		d.errf(a.Expr.Range(), "Too many tags", "The tags and requirements make a line of %d bytes, more than the %d a line of Gherkin may hold.", n, steps.MaxStepText)
+		return nil
+	}
+	return out
 }
 
 var slotNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)

@@ -135,9 +135,10 @@ var specs = []blockSpec{
 		Attrs: []attrSpec{
 			{Name: "description", Type: tText, Doc: "Shown under the scenario's name."},
 			{Name: "tags", Type: tStringList, Doc: "Tags for `--tags` selection, without or with the `@`.", Compiles: "`@tag` above the Scenario"},
+			{Name: "requirements", Type: tStringList, Doc: "The requirements the scenario checks, by ID of internal/requirements/CATALOGUE.md: `\"ID\"` when it checks that what the rule requires happens, `\"ID:neg\"` when it checks that what the rule forbids is refused or rejected.", Compiles: "`@req:ID` and `@req:ID:neg` above the Scenario"},
 		},
 		Blocks:  stepKinds,
-		Example: "scenario \"Alice shares her car with Bob\" {\n  tags = [\"smoke\"]\n  # user, item, connection, share, accept, update, delete and expect blocks\n}",
+		Example: "scenario \"Alice shares her car with Bob\" {\n  tags         = [\"smoke\"]\n  requirements = [\"SHARE-CREATE-01\", \"READ-ACCESS-01:neg\"]\n  # user, item, connection, share, accept, update, delete and expect blocks\n}",
 	},
 	{
 		Kind: kUser, Labels: []string{"name"}, TopLevel: true,

@@ -34,6 +34,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -130,6 +131,55 @@ type Ledger struct {
 	salt    []byte
 	entries []Entry
 	privs   map[string]*cryppo.PrivateKey // by public-key fingerprint
+	secrets []Secret
+}
+
+// Secret is raw key material the client made or opened, kept so that the
+// server-blindness check can look for it where it must never be: in what
+// was sent to the services and in what they hold.
+type Secret struct {
+	Actor, Subject string
+	Bytes          []byte
+}
+
+// keep notes raw key material for Secrets.
+func (l *Ledger) keep(actor, subject string, b []byte) {
+	if l == nil || len(b) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.secrets = append(l.secrets, Secret{Actor: actor, Subject: subject, Bytes: bytes.Clone(b)})
+}
+
+// Secrets returns the raw key material the ledger saw generated, wrapped
+// or unwrapped (KEKs, DEKs, share DEKs, value verification keys), in
+// order. They are secrets: never print them.
+func (l *Ledger) Secrets() []Secret {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := slices.Clone(l.secrets)
+	for i := range out {
+		out[i].Bytes = bytes.Clone(out[i].Bytes)
+	}
+	return out
+}
+
+// PrivateKeys returns the private keys the ledger knows (AddPrivateKey).
+func (l *Ledger) PrivateKeys() []*cryppo.PrivateKey {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]*cryppo.PrivateKey, 0, len(l.privs))
+	for _, k := range l.privs {
+		out = append(out, k)
+	}
+	return out
 }
 
 // New returns an empty ledger with a fresh digest salt.

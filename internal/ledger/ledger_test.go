@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -245,5 +246,24 @@ func TestShorten(t *testing.T) {
 		if got := Shorten(tt.in); got != tt.want {
 			t.Errorf("Shorten(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	l := New()
+	k := cryppo.GenerateSymmetricKey()
+	l.GenerateKey("Alice", "KEK", k)
+	l.GenerateBytes("Alice", "verification key", []byte("0123456789abcdef"))
+	got := l.Secrets()
+	if len(got) != 2 || got[0].Subject != "KEK" || !bytes.Equal(got[0].Bytes, k.Bytes()) || got[1].Actor != "Alice" {
+		t.Fatalf("Secrets() = %d entries", len(got))
+	}
+	got[0].Bytes[0] ^= 1
+	if bytes.Equal(l.Secrets()[0].Bytes, got[0].Bytes) {
+		t.Error("Secrets shares its bytes with the ledger")
+	}
+	var nl *Ledger
+	if nl.Secrets() != nil || nl.PrivateKeys() != nil {
+		t.Error("a nil ledger has secrets")
 	}
 }

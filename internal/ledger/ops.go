@@ -29,6 +29,7 @@ func (l *Ledger) GenerateKey(actor, subject string, k cryppo.SymmetricKey) {
 	if l == nil {
 		return
 	}
+	l.keep(actor, subject, k.Bytes())
 	fp := k.Fingerprint()
 	l.Record(Entry{Actor: actor, Op: OpGenerate, Subject: subject, Format: FormatRandom32, Output: fp, Digest: fp},
 		func() error {
@@ -45,6 +46,7 @@ func (l *Ledger) GenerateBytes(actor, subject string, b []byte) {
 	if l == nil {
 		return
 	}
+	l.keep(actor, subject, b)
 	fp := cryppo.Fingerprint(b)
 	n := len(b)
 	l.Record(Entry{Actor: actor, Op: OpGenerate, Subject: subject, Format: fmt.Sprintf("random %d bytes", n),
@@ -98,6 +100,7 @@ func (l *Ledger) aesKey(actor string, op Op, subject string, wrapping cryppo.Sym
 	if l == nil {
 		return
 	}
+	l.keep(actor, subject, key)
 	fp := cryppo.Fingerprint(key)
 	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: wrapping.Fingerprint(), KeyName: wrappingName,
 		Format: strategy(s), Output: s, Digest: fp},
@@ -193,6 +196,7 @@ func (l *Ledger) WrapKeyRSA(actor, subject string, pub *cryppo.PublicKey, keyNam
 	if l == nil || pub == nil {
 		return
 	}
+	l.keep(actor, subject, key)
 	fp := cryppo.Fingerprint(key)
 	pubFP := pub.Fingerprint()
 	l.Record(Entry{Actor: actor, Op: OpWrap, Subject: subject, Key: pubFP, KeyName: keyName, Format: strategy(out), Output: out, Digest: fp},
@@ -214,6 +218,7 @@ func (l *Ledger) WrapKeyRSA(actor, subject string, pub *cryppo.PublicKey, keyNam
 
 // UnwrapKeyRSA records key material recovered from in with priv.
 func (l *Ledger) UnwrapKeyRSA(actor, subject string, priv *cryppo.PrivateKey, keyName string, in string, key []byte) {
+	l.keep(actor, subject, key)
 	l.rsaDecrypt(actor, OpUnwrap, subject, priv, keyName, in, key, cryppo.Fingerprint(key))
 }
 

@@ -112,3 +112,40 @@ func TestCatalogueMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTag(t *testing.T) {
+	for _, c := range []struct {
+		tag   string
+		ref   Ref
+		isReq bool
+		err   string
+	}{
+		{"@smoke", Ref{}, false, ""},
+		{"@request", Ref{}, false, ""},
+		{"@req:SRP-PROOF-01", Ref{"SRP-PROOF-01", false}, true, ""},
+		{"req:SRP-PROOF-01:neg", Ref{"SRP-PROOF-01", true}, true, ""},
+		{"@req:SRP-PROFF-01", Ref{"SRP-PROFF-01", false}, true, "did you mean SRP-PROOF-01?"},
+		{"@req:srp-proof-01", Ref{"srp-proof-01", false}, true, "did you mean SRP-PROOF-01?"},
+		{"@req:SRP-PROOF-01:pos", Ref{"SRP-PROOF-01:pos", false}, true, "the only suffix is :neg"},
+		{"@req:NOTHING-LIKE-IT-99", Ref{"NOTHING-LIKE-IT-99", false}, true, "IDs read AREA-TOPIC-NN"},
+		{"@req:", Ref{}, true, "not in the requirements catalogue"},
+	} {
+		ref, isReq, err := ParseTag(c.tag)
+		if isReq != c.isReq || (c.err == "" && ref != c.ref) {
+			t.Errorf("ParseTag(%q) = %+v, %v, want %+v, %v", c.tag, ref, isReq, c.ref, c.isReq)
+		}
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("ParseTag(%q): %v", c.tag, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("ParseTag(%q) error = %v, want one containing %q", c.tag, err, c.err)
+		}
+	}
+	if got := (Ref{"SRP-PROOF-01", true}).Tag(); got != "@req:SRP-PROOF-01:neg" {
+		t.Errorf("Tag() = %q", got)
+	}
+	refs, errs := RefsOf([]string{"@smoke", "@req:SRP-PROOF-01", "@req:SRP-PROOF-01", "@req:SRP-PROOF-01:neg", "@req:NOPE-NOPE-01"})
+	if len(refs) != 2 || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "tag @req:NOPE-NOPE-01: ") {
+		t.Errorf("RefsOf = %v, %v", refs, errs)
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"slices"
 	"strings"
 
+	messages "github.com/cucumber/messages/go/v34"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/vaultcheck/vaultcheck/internal/hclscenario"
+	"github.com/vaultcheck/vaultcheck/internal/requirements"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
@@ -106,8 +108,13 @@ const suggestions = 3
 // what they do) or several. A step is reported once per place it is
 // written, even when a Background or an Outline repeats it. It also
 // reports an outline whose example rows run under one name, which no
-// report could tell apart.
-func (s *Suite) Check() []Problem { return s.check(steps.Matching) }
+// report could tell apart, and the requirement tags' problems
+// (TagProblems).
+func (s *Suite) Check() []Problem {
+	probs := append(s.check(steps.Matching), s.TagProblems()...)
+	sortProblems(probs)
+	return probs
+}
 
 // check is Check with the matching of a step's text to definitions given.
 func (s *Suite) check(matching func(text string) []steps.Definition) []Problem {
@@ -209,4 +216,56 @@ func stepProblem(pos Pos, text string, hits []steps.Definition) Problem {
 		p.Detail = append(p.Detail, "      "+show(d))
 	}
 	return p
+}
+
+// TagProblems reports requirement tags (@req:ID, @req:ID:neg) of Gherkin
+// files that do not parse or name no requirement of the catalogue, at the
+// tag's file:line:col, with the closest ID. HCL files report theirs as
+// diagnostics of their own.
+func (s *Suite) TagProblems() []Problem {
+	var probs []Problem
+	check := func(file string, tags []*messages.Tag) {
+		for _, t := range tags {
+			if _, _, err := requirements.ParseTag(t.Name); err != nil {
+				p := Problem{File: file, Kind: "unknown requirement", Msg: fmt.Sprintf("tag %s: %v", quote([]byte(t.Name)), err)}
+				if t.Location != nil {
+					p.Line, p.Col = int(t.Location.Line), int(t.Location.Column)
+				}
+				probs = append(probs, p)
+			}
+		}
+	}
+	for _, f := range s.Files {
+		if !f.Gherkin {
+			continue
+		}
+		for _, ft := range f.Features {
+			if ft.Doc == nil || ft.Doc.Feature == nil {
+				continue
+			}
+			check(f.Name, ft.Doc.Feature.Tags)
+			var children func(cs []*messages.FeatureChild)
+			children = func(cs []*messages.FeatureChild) {
+				for _, c := range cs {
+					if c.Scenario != nil {
+						check(f.Name, c.Scenario.Tags)
+						for _, ex := range c.Scenario.Examples {
+							check(f.Name, ex.Tags)
+						}
+					}
+					if c.Rule != nil {
+						check(f.Name, c.Rule.Tags)
+						var rcs []*messages.FeatureChild
+						for _, rc := range c.Rule.Children {
+							rcs = append(rcs, &messages.FeatureChild{Scenario: rc.Scenario})
+						}
+						children(rcs)
+					}
+				}
+			}
+			children(ft.Doc.Feature.Children)
+		}
+	}
+	sortProblems(probs)
+	return probs
 }

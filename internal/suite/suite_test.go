@@ -371,3 +371,25 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	})
 }
+
+// TestRequirementTags checks that requirement tags naming nothing in the
+// catalogue are problems at the tag, with the closest ID, wherever a tag
+// may stand, and that good ones and other tags are not.
+func TestRequirementTags(t *testing.T) {
+	src := "@req:SRP-PROFF-01\nFeature: f\n\n  @smoke @req:SRP-PROOF-01 @req:SRP-PROOF-01:neg @req:SRP-PROOF-01:pos\n  Scenario: one\n    When Alice logs in\n\n" +
+		"  Rule: r\n    @req:share-dek-01\n    Scenario Outline: two\n      Then <who> logs out\n\n      @req:NOTHING-AT-ALL-99\n      Examples:\n        | who   |\n        | Alice |\n"
+	s := load(t, Options{FS: fstest.MapFS{"f.feature": {Data: []byte(src)}}, Paths: []string{"f.feature"}})
+	var got []string
+	for _, p := range s.Check() {
+		got = append(got, p.Head())
+	}
+	want := []string{
+		`f.feature:1:1: unknown requirement: tag "@req:SRP-PROFF-01": "SRP-PROFF-01" is not in the requirements catalogue; did you mean SRP-PROOF-01?`,
+		`f.feature:4:50: unknown requirement: tag "@req:SRP-PROOF-01:pos": "SRP-PROOF-01:pos" is not a requirement reference: want ID or ID:neg (the only suffix is :neg)`,
+		`f.feature:9:5: unknown requirement: tag "@req:share-dek-01": "share-dek-01" is not in the requirements catalogue (IDs read AREA-TOPIC-NN); did you mean SHARE-DEK-01?`,
+		`f.feature:13:7: unknown requirement: tag "@req:NOTHING-AT-ALL-99": "NOTHING-AT-ALL-99" is not in the requirements catalogue (IDs read AREA-TOPIC-NN); internal/requirements/CATALOGUE.md lists them`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -16,21 +16,23 @@ Feature: scenarios/access_control.hcl
     And Alice shares "My Car" with Bob
 
   # scenarios/access_control.hcl:31
+  @req:READ-ACCESS-01:neg @req:DELETE-SHARE-02:neg @req:ACCESS-ITEM-01:neg
   Scenario: A stranger cannot read the share
-    # scenarios/access_control.hcl:32
+    # scenarios/access_control.hcl:33
     Then Carol cannot read the share of "My Car" to Bob
     And Carol cannot delete the share of "My Car" to Bob
     And Carol has 0 incoming shares
-    # scenarios/access_control.hcl:38
+    # scenarios/access_control.hcl:39
     And Carol cannot read Alice's item "My Car"
 
-  # scenarios/access_control.hcl:44
+  # scenarios/access_control.hcl:45
+  @req:READ-ITEM-01 @req:ACCESS-ITEM-01:neg
   Scenario: Bob can read the share but not Alice's own item
-    # scenarios/access_control.hcl:45
+    # scenarios/access_control.hcl:47
     Then Bob sees the share of "My Car" from Alice with:
       | slot | value             |
       | vin  | 5YJ3E1EA7KF317000 |
-    # scenarios/access_control.hcl:49
+    # scenarios/access_control.hcl:51
     And Bob cannot read Alice's item "My Car"
-    # scenarios/access_control.hcl:53
+    # scenarios/access_control.hcl:55
     And Bob cannot update Alice's item "My Car"

@@ -18,12 +18,13 @@ Feature: scenarios/onsharing.hcl
       | vin           | 5YJ3E1EA7KF317000 |
 
   # scenarios/onsharing.hcl:32
+  @req:ONSHARE-PERMIT-01 @req:SHARE-VERIFY-02
   Scenario: Alice allows on-sharing, Bob shares the car with Jane
-    # scenarios/onsharing.hcl:33
+    # scenarios/onsharing.hcl:34
     When Alice shares "My Car" with Bob allowing on-sharing
-    # scenarios/onsharing.hcl:38
+    # scenarios/onsharing.hcl:39
     And Bob shares the "My Car" he received from Alice with Jane
-    # scenarios/onsharing.hcl:42
+    # scenarios/onsharing.hcl:43
     Then Jane sees the share of "My Car" from Bob with:
       | slot          | value             |
       | licence_plate | ABC-123           |
@@ -31,22 +32,24 @@ Feature: scenarios/onsharing.hcl
     And the share of "My Car" to Jane has owner Alice and sender Bob
     And every slot of the share of "My Car" to Jane has a value verification hash that verifies
 
-  # scenarios/onsharing.hcl:53
+  # scenarios/onsharing.hcl:54
+  @req:ONSHARE-PERMIT-01:neg
   Scenario: Without permission Bob cannot share it on
-    # scenarios/onsharing.hcl:54
+    # scenarios/onsharing.hcl:56
     When Alice shares "My Car" with Bob
-    # scenarios/onsharing.hcl:58
+    # scenarios/onsharing.hcl:60
     And Bob shares the "My Car" he received from Alice with Jane
     Then the request is refused
 
-  # scenarios/onsharing.hcl:65
+  # scenarios/onsharing.hcl:67
+  @req:ONSHARE-DEPTH-01:neg
   Scenario: Jane cannot share it further
-    # scenarios/onsharing.hcl:66
+    # scenarios/onsharing.hcl:69
     Given Jane and Alice are connected
-    # scenarios/onsharing.hcl:70
+    # scenarios/onsharing.hcl:73
     When Alice shares "My Car" with Bob allowing on-sharing
-    # scenarios/onsharing.hcl:75
+    # scenarios/onsharing.hcl:78
     And Bob shares the "My Car" he received from Alice with Jane
-    # scenarios/onsharing.hcl:79
+    # scenarios/onsharing.hcl:82
     And Jane shares the "My Car" she received from Bob with Alice
     Then the request is refused

@@ -1,0 +1,5 @@
+//go:build !race
+
+package selfcheck
+
+const raceEnabled = false

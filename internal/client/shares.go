@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
 
@@ -100,7 +101,9 @@ func (c *Client) Share(ctx context.Context, auth *AuthData, connectionID, itemID
 			values = append(values, sv)
 		}
 	}
+	t := c.cfg.Ledger.Start(ledger.CryptoRSAWrap)
 	encDEK, err := cryppo.EncryptRSA(pub, dek.Bytes())
+	t.Done(err)
 	if err != nil {
 		return nil, opError(op, err)
 	}
@@ -172,7 +175,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 			if _, err := rand.Read(vvk); err != nil {
 				return sv, nil, err
 			}
+			t := c.cfg.Ledger.Start(ledger.CryptoHMAC)
 			h := cryppo.HMACSHA256Hex(vvk, value)
+			t.Done(nil)
 			hash = &h
 			key := append([]byte(nil), vvk...)
 			recs = append(recs, func(ref string) {
@@ -188,7 +193,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 		hash = nil
 	}
 	if hasValue {
+		t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 		out, err := cryppo.EncryptAES(dek, []byte(value))
+		t.Done(err)
 		if err != nil {
 			return sv, nil, err
 		}
@@ -198,7 +205,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 		})
 	}
 	if len(vvk) > 0 {
+		t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 		out, err := cryppo.EncryptAES(dek, vvk)
+		t.Done(err)
 		if err != nil {
 			return sv, nil, err
 		}
@@ -413,7 +422,9 @@ func (c *Client) UpdateShares(ctx context.Context, auth *AuthData, itemID string
 		if err != nil {
 			return nil, opError(op, fmt.Errorf("%w: public key of share %s: %w", ErrBadResponse, sh.ID, err))
 		}
+		t := c.cfg.Ledger.Start(ledger.CryptoRSAWrap)
 		encDEK, err := cryppo.EncryptRSA(pub, dek.Bytes())
+		t.Done(err)
 		if err != nil {
 			return nil, opError(op, err)
 		}

@@ -130,6 +130,8 @@ type Ledger struct {
 	salt    []byte
 	entries []Entry
 	privs   map[string]*cryppo.PrivateKey // by public-key fingerprint
+
+	observer observerField // see timing.go
 }
 
 // New returns an empty ledger with a fresh digest salt.

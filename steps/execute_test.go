@@ -302,4 +302,3 @@ func TestForkRunsTheBodyAgain(t *testing.T) {
 		t.Fatalf("setup World has %d shares after the forks, want 0", len(setup.World().shares))
 	}
 }
-

@@ -285,9 +285,9 @@ func (r *Run) Finish() error { return r.w.Finish() }
 // RSA wraps stay re-checkable) and exchange log, and a copy of the wire
 // records, so checks on what was sent at setup still see it. A load run
 // sets a scenario up once per virtual user and forks it for every
-// iteration; the fork never changes this Run.
-func (r *Run) Fork() (*Run, error) {
-	nr, err := NewRun(r.w.cfg, r.c, r.opts)
+// iteration; the fork never changes this Run. opts are the new Run's hooks.
+func (r *Run) Fork(opts ExecOptions) (*Run, error) {
+	nr, err := NewRun(r.w.cfg, r.c, opts)
 	if err != nil {
 		return nil, err
 	}

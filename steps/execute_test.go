@@ -278,7 +278,7 @@ func TestForkRunsTheBodyAgain(t *testing.T) {
 	}
 	clear(count.ops)
 	for n := range 3 {
-		r, err := setup.Fork()
+		r, err := setup.Fork(ExecOptions{Crypto: count})
 		if err != nil {
 			t.Fatal(err)
 		}

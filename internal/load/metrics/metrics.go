@@ -194,6 +194,53 @@ func (s *Series) Set(v int64) {
 	}
 }
 
+// Count is a counter's total, a trend's or rate's samples.
+func (s *Series) Count() int64 { return s.count.Load() }
+
+// Value is a gauge's current value.
+func (s *Series) Value() int64 { return s.value.Load() }
+
+// Percentile of a trend so far, in microseconds, read under the series'
+// lock without copying its histogram.
+func (s *Series) Percentile(p float64) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.count.Load() == 0 {
+		return 0
+	}
+	return float64(min(max(s.hist.ValueAtPercentile(p), s.min), s.max))
+}
+
+// Each calls f for every series.
+func (r *Registry) Each(f func(*Series)) {
+	r.mu.RLock()
+	all := make([]*Series, 0, len(r.series))
+	for _, s := range r.series {
+		all = append(all, s)
+	}
+	r.mu.RUnlock()
+	for _, s := range all {
+		f(s)
+	}
+}
+
+// RouteP95 is the p95 of http_req_duration per route so far, over every
+// status, in microseconds (the highest p95 among a route's statuses).
+func (r *Registry) RouteP95() map[string]float64 {
+	out := map[string]float64{}
+	r.Each(func(s *Series) {
+		if s.Def.Name != HTTPReqDuration {
+			return
+		}
+		for _, t := range s.Tags {
+			if t.Key == TagRoute {
+				out[t.Value] = max(out[t.Value], s.Percentile(95))
+			}
+		}
+	})
+	return out
+}
+
 // Registry holds the series of a run. It is safe for concurrent use.
 type Registry struct {
 	mu     sync.RWMutex

@@ -53,10 +53,13 @@ func newVUFunc(b *block, cfg steps.Config, reg *metrics.Registry, fails *failure
 			r, err := steps.NewRun(cfg, sc.compiled, obs.Options())
 			if err == nil {
 				var i int
-				if i, err = r.Steps(ctx, 0, sc.setupLen); err != nil {
+				if i, err = r.Steps(ctx, 0, sc.setupLen); err != nil && ctx.Err() == nil {
 					step, _ := sc.compiled.Step(i)
 					fails.add(sc.name, "set-up: "+step.Text, err)
 				}
+			}
+			if err != nil && ctx.Err() != nil {
+				return nil, err // the run ended while this VU was being set up
 			}
 			if err != nil {
 				reg.Get(metrics.SetupFailures, lt, st, metrics.Tag{Key: metrics.TagKind, Value: steps.Classify(err).String()}).Add(1)

@@ -34,6 +34,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -132,6 +133,8 @@ type Ledger struct {
 	entries []Entry
 	privs   map[string]*cryppo.PrivateKey // by public-key fingerprint
 	secrets []Secret
+
+	observer observerField // see timing.go
 }
 
 // Secret is raw key material the client made or opened, kept so that the
@@ -191,6 +194,22 @@ func New() *Ledger {
 		salt = []byte("vaultcheck ledger fallback salt!")
 	}
 	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}}
+}
+
+// Fork returns a new ledger that continues l for a copy of its scenario
+// (a load run's iteration on a forked World): the same digest salt, the
+// private keys and secrets l knows, and none of its entries, which the
+// caller has verified already. Later records and keys of either ledger do
+// not show in the other. The observer is not carried over.
+func (l *Ledger) Fork() *Ledger {
+	if l == nil {
+		return New()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// The secrets slice is shared up to its length only: the first append
+	// of either ledger copies it.
+	return &Ledger{salt: l.salt, privs: maps.Clone(l.privs), secrets: slices.Clip(l.secrets)}
 }
 
 // DataDigest returns the digest the ledger shows for a data plaintext: the

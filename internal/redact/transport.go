@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -209,6 +210,16 @@ func (l *Log) Last() (Exchange, bool) {
 		return Exchange{}, false
 	}
 	return l.ex[len(l.ex)-1], true
+}
+
+// Fork returns a new Log that starts with l's exchanges (and raw
+// exchanges), for a copy of a scenario that goes on from here; what either
+// Log records later does not show in the other. The recorded exchanges are
+// shared, not copied: they are never changed once recorded.
+func (l *Log) Fork() *Log {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return &Log{KeepRaw: l.KeepRaw, ex: slices.Clip(l.ex), raw: slices.Clip(l.raw)}
 }
 
 // Reset forgets every exchange.

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vaultcheck/vaultcheck/harness"
 	"github.com/vaultcheck/vaultcheck/internal/load"
 	"github.com/vaultcheck/vaultcheck/internal/load/executor"
 	"github.com/vaultcheck/vaultcheck/internal/load/live"
@@ -35,7 +36,8 @@ type loadFlags struct {
 	thresholds []string
 	out        string
 	shard      string
-	target     load.TargetOptions
+	target     harness.TargetOptions
+	reqTimeout time.Duration
 	keys       string
 	keyCache   string
 	noProgress bool
@@ -72,9 +74,14 @@ cross_user_leaks) always carry a count==0 threshold.
 histograms; --shard I/N runs part I of N of the load (VUs and rate split), and
 "vaultcheck load merge" combines the shards' summaries and checks the thresholds again.
 
+Targets are those of run: inproc (a quiet fake Vault on a loopback port), a base URL, --vault-url
+with --keystore-url, or docker:IMAGE (--docker-env, --docker-arg, --docker-wait).
+
 Exit status: 0 every threshold passed; 1 a threshold failed or the target failed the VUs' set-up;
 2 bad usage, a malformed plan or a mistake in a scenario; 3 vaultcheck broke or the run was
-interrupted.`,
+interrupted; 4 the target could not be exercised (it never answered, its container never started,
+or the set-up met no answer, a 5xx or a body that is not JSON); 5 --out could not be written.
+When several apply, the first of 3, 5, 4, 2, 1 wins.`,
 		Example: `  vaultcheck load features/sharing.feature --executor constant-vus --vus 4 --duration 1m
   vaultcheck load --plan share_storm.hcl --out json:out/summary.json
   vaultcheck load --plan share_storm.hcl --shard 0/3 --out json:out/shard0.json
@@ -107,10 +114,14 @@ interrupted.`,
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "a k6-style threshold (repeatable)")
 	fl.StringVar(&f.out, "out", "", "json:FILE writes the summary with its histograms")
 	fl.StringVar(&f.shard, "shard", "", "run part I of N of the load (0 <= I < N), e.g. 0/3")
-	fl.StringVar(&f.target.Target, "target", load.TargetInproc, `"inproc" or the base URL of a server serving /vault and /keystore`)
+	fl.StringVar(&f.target.Target, "target", harness.TargetInproc, `"inproc", the base URL of a server serving /vault and /keystore, or docker:IMAGE[:TAG]`)
 	fl.StringVar(&f.target.VaultURL, "vault-url", "", "Vault API URL (with --keystore-url)")
 	fl.StringVar(&f.target.KeystoreURL, "keystore-url", "", "Keystore API URL (with --vault-url)")
 	fl.StringVar(&f.target.SubscriptionKey, "subscription-key", "", "Meeco subscription key (default $"+subscriptionKeyEnv+")")
+	fl.StringArrayVar(&f.target.DockerEnv, "docker-env", nil, "set NAME=VALUE (or pass NAME from this environment) in a docker target's container (repeatable)")
+	fl.StringArrayVar(&f.target.DockerArgs, "docker-arg", nil, "an argument of a docker target's command, after the image's entrypoint (repeatable)")
+	fl.DurationVar(&f.target.DockerWait, "docker-wait", harness.DefaultDockerWait, "how long a docker target's container may take to answer")
+	fl.DurationVar(&f.reqTimeout, "request-timeout", load.DefaultRequestTimeout, "time limit of each request to the target, its answer included")
 	fl.StringVar(&f.keys, "keys", "", `"fast" (public test keys), "fresh" or "cache" (reused across runs); default fast for inproc, fresh otherwise`)
 	fl.StringVar(&f.keyCache, "key-cache", "", "folder of --keys cache (default: the user's cache folder/vaultcheck)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print plain progress lines, not the live view")
@@ -206,28 +217,34 @@ func runLoad(cmd *cobra.Command, f loadFlags, args []string) error {
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
 
-	sum, runErr := load.Run(ctx, load.Options{Plan: p, Thresholds: ths, Target: f.target, Keys: f.keys, KeyCache: f.keyCache,
-		Segment: seg, Vars: vars, Live: &live.View{W: stderr, TTY: tty}, Log: stderr})
+	sum, runErr := load.Run(ctx, load.Options{Plan: p, Thresholds: ths, Target: f.target, RequestTimeout: f.reqTimeout, Keys: f.keys,
+		KeyCache: f.keyCache, Segment: seg, Vars: vars, Live: &live.View{W: stderr, TTY: tty}, Log: stderr})
 	return finishLoad(cmd.OutOrStdout(), sum, runErr, outFile)
 }
 
 // finishLoad prints and writes the summary and picks the exit code.
 func finishLoad(stdout io.Writer, sum *summary.Summary, runErr error, outFile string) error {
+	var reportErr error
 	if sum != nil {
-		if err := sum.WriteTable(stdout); err != nil {
-			return &exitError{code: exitHarness, err: err}
-		}
 		if outFile != "" {
 			if err := sum.Write(outFile); err != nil {
-				return &exitError{code: exitHarness, err: fmt.Errorf("load: cannot write %s: %v", outFile, err)}
+				reportErr = fmt.Errorf("load: cannot write %s: %v", outFile, err)
 			}
 		}
+		if err := sum.WriteTable(stdout); err != nil && reportErr == nil {
+			reportErr = fmt.Errorf("load: cannot write the summary table: %v", err)
+		}
 	}
+	// The first of 3, 5, 4, 2, 1 wins, as for every command.
 	switch {
-	case errors.Is(runErr, load.ErrUsage) || errors.Is(runErr, load.ErrScenario):
-		return &exitError{code: exitUsage, err: fmt.Errorf("load: %w", runErr)}
 	case errors.Is(runErr, load.ErrHarness):
 		return &exitError{code: exitHarness, err: fmt.Errorf("load: %w", runErr)}
+	case reportErr != nil:
+		return &exitError{code: exitReport, err: reportErr}
+	case errors.Is(runErr, load.ErrUnexercised):
+		return &exitError{code: exitUnexercised, err: fmt.Errorf("load: %w", runErr)}
+	case errors.Is(runErr, load.ErrUsage) || errors.Is(runErr, load.ErrScenario):
+		return &exitError{code: exitUsage, err: fmt.Errorf("load: %w", runErr)}
 	case runErr != nil:
 		return &exitError{code: exitFailed, err: fmt.Errorf("load: %w", runErr)}
 	case !sum.Passed():

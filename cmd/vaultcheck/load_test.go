@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,4 +181,38 @@ func TestLoadShardsMerge(t *testing.T) {
 	}
 	t.Logf("GET /vault/me p50/p95/p99: one process %.0f/%.0f/%.0fµs, merged shards %.0f/%.0f/%.0fµs",
 		aw.Percentile(50), aw.Percentile(95), aw.Percentile(99), am.Percentile(50), am.Percentile(95), am.Percentile(99))
+}
+
+// TestLoadTargetsAndReports: the targets are run's (a docker target is
+// checked before the engine is asked; a URL that does not answer is exit
+// 4), and a summary that cannot be written is exit 5 after the table.
+func TestLoadTargetsAndReports(t *testing.T) {
+	dir := t.TempDir()
+	feat := writeFile(t, dir, "me.feature", profileFeature)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	blocker := writeFile(t, dir, "file", "not a folder")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--target", "docker:bad image"}, 2, "want docker:IMAGE[:TAG]"},
+		{[]string{"--target", dead}, 4, "target unreachable"},
+		{[]string{"--keys", "stale"}, 2, `--keys "stale"`},
+		{[]string{"--out", "json:" + filepath.Join(blocker, "s.json")}, 5, "cannot write"},
+	} {
+		args := append([]string{"load", feat, "--executor", "per-vu-iterations", "--iterations", "2", "--no-progress"}, tc.args...)
+		code, out, errs := runLoadMain(args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, want %d and %q\n%s\n%s", tc.args, code, tc.code, tc.want, out, errs)
+		}
+		if tc.code == 5 && !strings.Contains(out, "correctness (must stay 0)") {
+			t.Errorf("no summary table before the report error:\n%s", out)
+		}
+	}
 }

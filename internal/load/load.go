@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vaultcheck/vaultcheck/fakevault"
+	"github.com/vaultcheck/vaultcheck/harness"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
 	"github.com/vaultcheck/vaultcheck/internal/ledger"
@@ -43,14 +45,31 @@ var (
 	// ErrSetup: the target failed the set-up of the virtual users
 	// (exit 1).
 	ErrSetup = errors.New("set-up failed")
+	// ErrUnexercised: the target could not be exercised: it did not
+	// answer, its container never started, or the set-up met a fault of
+	// exercise (no answer, a 5xx, a body that is not JSON) (exit 4).
+	ErrUnexercised = errors.New("the target could not be exercised")
 )
+
+// DefaultRequestTimeout bounds each request of a load run when
+// Options.RequestTimeout is 0: as long as a conformance run's, so that a
+// slow answer under load is measured, not cut off early.
+const DefaultRequestTimeout = harness.DefaultRequestTimeout
 
 // Options configure a run.
 type Options struct {
 	Plan *plan.Plan
 	// Thresholds apply to the whole run, besides the plan's.
 	Thresholds []threshold.Threshold
-	Target     TargetOptions
+	// Target is where the load goes, resolved and started as vaultcheck
+	// run does (inproc, a base URL, docker:IMAGE). For inproc without a
+	// Handler the run serves a quiet fake Vault without the view of its
+	// store and log that run's blindness check has: that view keeps every
+	// log line of the run, and each iteration would scan every other VU's
+	// lines. The check of what each iteration sent stays on.
+	Target harness.TargetOptions
+	// RequestTimeout bounds each request; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// Keys is "fast", "fresh" or "cache"; empty: fast for inproc, fresh
 	// otherwise.
 	Keys     string
@@ -119,6 +138,12 @@ func Run(ctx context.Context, o Options) (*summary.Summary, error) {
 	if o.Plan == nil || len(o.Plan.Loads) == 0 {
 		return nil, fmt.Errorf("%w: no load to run", ErrUsage)
 	}
+	if err := checkKeys(o.Keys); err != nil {
+		return nil, err
+	}
+	if o.RequestTimeout < 0 {
+		return nil, fmt.Errorf("%w: request timeout %v, want a positive duration", ErrUsage, o.RequestTimeout)
+	}
 	reg := o.Registry
 	if reg == nil {
 		reg = metrics.NewRegistry()
@@ -138,26 +163,31 @@ func Run(ctx context.Context, o Options) (*summary.Summary, error) {
 		ths = append(ths, l.Thresholds...)
 	}
 
-	tgt, err := startTarget(o.Target)
+	timeout := o.RequestTimeout
+	if timeout == 0 {
+		timeout = DefaultRequestTimeout
+	}
+	base := newHTTPTransport()
+	tgt, err := startTarget(ctx, o, &http.Client{Timeout: timeout, Transport: base})
 	if err != nil {
 		return nil, err
 	}
-	defer tgt.stop()
+	defer tgt.Stop()
 	keys, keyMode, err := newKeys(o, tgt, reg)
 	if err != nil {
 		return nil, err
 	}
 	defer keys.Close()
 
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: &probe.Transport{
-		Base:   newHTTPTransport(),
-		Router: probe.NewRouter(tgt.vaultURL, tgt.keystoreURL),
+	hc := &http.Client{Timeout: timeout, Transport: &probe.Transport{
+		Base:   base,
+		Router: probe.NewRouter(tgt.VaultURL(), tgt.KeystoreURL()),
 		Reg:    reg,
 	}}
-	cfg := steps.Config{VaultURL: tgt.vaultURL, KeystoreURL: tgt.keystoreURL, SubscriptionKey: o.Target.SubscriptionKey,
-		Keys: &probe.Keys{Source: keys, Wait: reg.Get(metrics.KeySupplyWait)}, HTTPClient: hc}
+	cfg := steps.Config{VaultURL: tgt.VaultURL(), KeystoreURL: tgt.KeystoreURL(), SubscriptionKey: o.Target.SubscriptionKey,
+		Keys: &probe.Keys{Source: keys, Wait: reg.Get(metrics.KeySupplyWait)}, HTTPClient: hc, Server: tgt.ServerView()}
 
-	sum := &summary.Summary{Target: tgt.name, Keys: keyMode, Plan: o.Plan.File}
+	sum := &summary.Summary{Target: tgt.Name(), Keys: keyMode, Plan: o.Plan.File}
 	if o.Segment.Count > 1 {
 		sum.Shard = &summary.Shard{Index: o.Segment.Index, Count: o.Segment.Count}
 	}
@@ -167,7 +197,7 @@ func Run(ctx context.Context, o Options) (*summary.Summary, error) {
 
 	// Set-up: every executor allocates its planned VUs before the clock
 	// starts, so fixtures are not part of the measured run.
-	fmt.Fprintf(o.Log, "vaultcheck load: target %s, keys %s, setting up VUs...\n", tgt.name, keyMode)
+	fmt.Fprintf(o.Log, "vaultcheck load: target %s, keys %s, setting up VUs...\n", tgt.Name(), keyMode)
 	var total time.Duration
 	for _, b := range blocks {
 		sum.Loads = append(sum.Loads, b.l.Name)
@@ -251,6 +281,9 @@ func countKind(s *summary.Summary, kind string) int64 {
 }
 
 func classifySetup(err error) error {
+	if harness.IsTargetError(err) {
+		return ErrUnexercised
+	}
 	switch steps.Classify(err) {
 	case steps.FailedScenario:
 		return ErrScenario
@@ -300,14 +333,59 @@ func newHTTPTransport() *http.Transport {
 	return t
 }
 
+// startTarget starts the run's target through the harness, as run does,
+// and maps its errors to the kinds of a load run.
+func startTarget(ctx context.Context, o Options, hc *http.Client) (*harness.Target, error) {
+	to := o.Target
+	if to.Log == nil {
+		to.Log = o.Log
+	}
+	if inproc := strings.TrimSpace(to.Target); (inproc == "" || inproc == harness.TargetInproc) && to.VaultURL == "" && to.KeystoreURL == "" && to.Handler == nil {
+		to.Handler = fakevault.New(fakevault.Options{SubscriptionKey: to.SubscriptionKey, Quiet: true})
+	}
+	tgt, err := harness.StartTarget(ctx, to, hc)
+	switch {
+	case err == nil:
+		return tgt, nil
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("%w: interrupted while starting the target", ErrHarness)
+	case errors.Is(err, harness.ErrHarness):
+		return nil, fmt.Errorf("%w: %v", ErrHarness, err)
+	case errors.Is(err, harness.ErrUnexercised):
+		return nil, fmt.Errorf("%w: %v", ErrUnexercised, err)
+	case errors.Is(err, harness.ErrSubscriptionKey):
+		return nil, fmt.Errorf("%w: %v\n  hint: give the target's key with --subscription-key", ErrUsage, err)
+	}
+	return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+}
+
+// cacheTarget names the target for the key cache, the same across runs:
+// the in-process fake and a docker image by name (their ports change),
+// a URL target by its services' URLs.
+func cacheTarget(o harness.TargetOptions, tgt *harness.Target) string {
+	if tgt.Throwaway() {
+		if name := strings.TrimSpace(o.Target); name != "" {
+			return name
+		}
+		return harness.TargetInproc
+	}
+	return tgt.VaultURL() + " " + tgt.KeystoreURL()
+}
+
+// checkKeys refuses an unknown key mode before the target is started.
+func checkKeys(mode string) error {
+	switch mode {
+	case "", keysource.ModeFast, keysource.ModeFresh, keysource.ModeCache:
+		return nil
+	}
+	return fmt.Errorf("%w: --keys %q: want %s, %s or %s", ErrUsage, mode, keysource.ModeFast, keysource.ModeFresh, keysource.ModeCache)
+}
+
 // newKeys makes the key source of the run, timing generation and waits.
-func newKeys(o Options, tgt *target, reg *metrics.Registry) (keysource.Source, string, error) {
+func newKeys(o Options, tgt *harness.Target, reg *metrics.Registry) (keysource.Source, string, error) {
 	mode := o.Keys
 	if mode == "" {
-		mode = keysource.ModeFresh
-		if tgt.inproc {
-			mode = keysource.ModeFast
-		}
+		mode = tgt.DefaultKeys()
 	}
 	fresh := keysource.FreshOptions{Generate: probe.TimedGenerate(reg, cryppo.GeneratePrivateKey)}
 	seed := uint64(time.Now().UnixNano()) | 1
@@ -315,13 +393,16 @@ func newKeys(o Options, tgt *target, reg *metrics.Registry) (keysource.Source, s
 	case keysource.ModeFresh:
 		return keysource.NewFresh(fresh), mode, nil
 	case keysource.ModeFast:
+		if !tgt.Throwaway() {
+			fmt.Fprintf(o.Log, "vaultcheck load: warning: keys fast registers publicly known test keys at %s; use it only with a throwaway vault\n", tgt.Name())
+		}
 		k, err := keysource.NewFast(keysource.FastOptions{Seed: seed, Fresh: fresh})
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: key source: %v", ErrHarness, err)
 		}
 		return k, mode, nil
 	case keysource.ModeCache:
-		c, err := keysource.NewCached(keysource.CacheOptions{Dir: o.KeyCache, Target: tgt.vaultURL + " " + tgt.keystoreURL,
+		c, err := keysource.NewCached(keysource.CacheOptions{Dir: o.KeyCache, Target: cacheTarget(o.Target, tgt),
 			Seed: uint64(o.Segment.Index) + 1, Fresh: fresh})
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: %v", ErrHarness, err)

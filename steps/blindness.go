@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
@@ -90,13 +91,101 @@ func (c *canary) encoded(b []byte) {
 	c.add("hex", []byte(strings.ToUpper(hex.EncodeToString(b))), minEncoded)
 }
 
-// textCanary is a canary for a plaintext string: raw and escaped forms
-// when the text is long enough and not sent in clear on purpose, and its
-// encodings.
-func textCanary(what, req, v string, clear []string) *canary {
+// canaryCache keeps the canaries a World made, for the forks of a load
+// run: every iteration looks for the set-up's secrets again, and making
+// their forms (encodings, a private key's PEM) costs more than the search.
+// A fork reads its parent's cache and adds what it makes to its own, so
+// that what one iteration makes never outlives it. Canaries are never
+// changed once made.
+type canaryCache struct {
+	parent *canaryCache
+
+	mu   sync.Mutex
+	m    map[canaryKey]*canary
+	keys map[*cryppo.PrivateKey]*canary
+}
+
+// canaryKey is everything a canary is made from.
+type canaryKey struct {
+	kind      byte // 't' text, 'k' key bytes, 's' secret key, 'o' token
+	what, req string
+	value     string
+	onPurpose bool // a text canary's value is text sent in clear on purpose
+}
+
+func newCanaryCache(parent *canaryCache) *canaryCache {
+	return &canaryCache{parent: parent, m: map[canaryKey]*canary{}, keys: map[*cryppo.PrivateKey]*canary{}}
+}
+
+func (cc *canaryCache) lookup(k canaryKey) *canary {
+	if cc == nil {
+		return nil
+	}
+	cc.mu.Lock()
+	c := cc.m[k]
+	cc.mu.Unlock()
+	if c == nil {
+		return cc.parent.lookup(k)
+	}
+	return c
+}
+
+func (cc *canaryCache) lookupKey(k *cryppo.PrivateKey) *canary {
+	if cc == nil {
+		return nil
+	}
+	cc.mu.Lock()
+	c := cc.keys[k]
+	cc.mu.Unlock()
+	if c == nil {
+		return cc.parent.lookupKey(k)
+	}
+	return c
+}
+
+// get returns the canary of k, made by make the first time.
+func (cc *canaryCache) get(k canaryKey, make func() *canary) *canary {
+	if c := cc.lookup(k); c != nil {
+		return c
+	}
+	c := make()
+	cc.mu.Lock()
+	cc.m[k] = c
+	cc.mu.Unlock()
+	return c
+}
+
+// privateKey returns the canary of a private key, made the first time.
+func (cc *canaryCache) privateKey(k *cryppo.PrivateKey) *canary {
+	if c := cc.lookupKey(k); c != nil {
+		return c
+	}
+	c := privateKeyCanary("the private key "+k.Fingerprint(), k)
+	cc.mu.Lock()
+	cc.keys[k] = c
+	cc.mu.Unlock()
+	return c
+}
+
+// textCanary is a cached canary for a plaintext string: see makeTextCanary.
+func (w *World) textCanary(what, req, v string, clear []string) *canary {
+	onPurpose := inClear(v, clear)
+	return w.canaries.get(canaryKey{kind: 't', what: what, req: req, value: v, onPurpose: onPurpose},
+		func() *canary { return makeTextCanary(what, req, v, onPurpose) })
+}
+
+// keyCanary is a cached canary for raw key bytes.
+func (w *World) keyCanary(what, req string, b []byte) *canary {
+	return w.canaries.get(canaryKey{kind: 'k', what: what, req: req, value: string(b)}, func() *canary { return keyCanary(what, req, b) })
+}
+
+// makeTextCanary is a canary for a plaintext string: raw and escaped
+// forms when the text is long enough and not sent in clear on purpose,
+// and its encodings.
+func makeTextCanary(what, req, v string, onPurpose bool) *canary {
 	c := &canary{what: what, req: req}
 	c.encoded([]byte(v))
-	if len(v) >= minRawSearch && !inClear(v, clear) {
+	if len(v) >= minRawSearch && !onPurpose {
 		c.value = v
 		c.add("clear", []byte(v), minRawSearch)
 		if esc, err := json.Marshal(v); err == nil {
@@ -104,7 +193,7 @@ func textCanary(what, req, v string, clear []string) *canary {
 		}
 		c.add("clear (URL-escaped)", []byte(url.QueryEscape(v)), minRawSearch)
 		c.add("clear (URL-escaped)", []byte(url.PathEscape(v)), minRawSearch)
-	} else if len(v) > 0 && !inClear(v, clear) {
+	} else if len(v) > 0 && !onPurpose {
 		c.value = v // short: only a whole field or JSON string counts
 	}
 	return c
@@ -166,13 +255,13 @@ func (w *World) clearText() []string {
 	return out
 }
 
-// canaries lists the scenario's secrets.
-func (w *World) canaries() []*canary {
+// secrets lists the scenario's secrets as canaries.
+func (w *World) secrets() []*canary {
 	clear := w.clearText()
 	var out []*canary
 	for _, u := range w.sortedUsers() {
 		if u.password != "" {
-			out = append(out, textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
+			out = append(out, w.textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
 		}
 		seen := map[string]bool{}
 		for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
@@ -181,12 +270,15 @@ func (w *World) canaries() []*canary {
 			}
 			if sec := a.Secret.Reveal(); sec != "" && !seen[sec] {
 				seen[sec] = true
-				c := textCanary(u.name+"'s secret key", "BLIND-KEYS-01", sec, nil)
-				if i := strings.LastIndexByte(sec, '.'); i >= 0 {
-					c.add("clear", []byte(sec[i+1:]), minRawSearch)
-					c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
-				}
-				out = append(out, c)
+				what := u.name + "'s secret key"
+				out = append(out, w.canaries.get(canaryKey{kind: 's', what: what, value: sec}, func() *canary {
+					c := makeTextCanary(what, "BLIND-KEYS-01", sec, false)
+					if i := strings.LastIndexByte(sec, '.'); i >= 0 {
+						c.add("clear", []byte(sec[i+1:]), minRawSearch)
+						c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
+					}
+					return c
+				}))
 			}
 			for _, k := range []struct {
 				name string
@@ -194,15 +286,18 @@ func (w *World) canaries() []*canary {
 			}{{"passphrase-derived key", a.PDK}, {"KEK", a.KEK}, {"private DEK", a.DEK}} {
 				if !k.key.IsZero() && !seen[string(k.key.Bytes())] {
 					seen[string(k.key.Bytes())] = true
-					out = append(out, keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
+					out = append(out, w.keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
 				}
 			}
 			for _, t := range []client.Token{a.VaultToken, a.KeystoreToken} {
 				if v := t.Reveal(); len(v) >= minRawSearch && !seen[v] {
 					seen[v] = true
-					c := &canary{what: u.name + "'s session token", req: "BLIND-LOG-01", token: true}
-					c.add("clear", []byte(v), minRawSearch)
-					out = append(out, c)
+					what := u.name + "'s session token"
+					out = append(out, w.canaries.get(canaryKey{kind: 'o', what: what, value: v}, func() *canary {
+						c := &canary{what: what, req: "BLIND-LOG-01", token: true}
+						c.add("clear", []byte(v), minRawSearch)
+						return c
+					}))
 				}
 			}
 		}
@@ -212,18 +307,18 @@ func (w *World) canaries() []*canary {
 		if strings.Contains(s.Subject, "share DEK") {
 			req = "BLIND-PLAIN-01"
 		}
-		out = append(out, keyCanary(what, req, s.Bytes))
+		out = append(out, w.keyCanary(what, req, s.Bytes))
 	}
 	for _, k := range w.ledger.PrivateKeys() {
-		out = append(out, privateKeyCanary("the private key "+k.Fingerprint(), k))
+		out = append(out, w.canaries.privateKey(k))
 	}
 	for i, n := range w.connNames {
-		out = append(out, textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
+		out = append(out, w.textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
 	}
 	for _, label := range sortedKeys(w.items) {
 		it := w.items[label]
 		for i, v := range it.history {
-			out = append(out, textCanary(fmt.Sprintf("value %d of %q (%s)", i+1, label, w.digest(v)), "BLIND-PLAIN-01", v, clear))
+			out = append(out, w.textCanary(fmt.Sprintf("value %d of %q (%s)", i+1, label, w.digest(v)), "BLIND-PLAIN-01", v, clear))
 		}
 	}
 	return out
@@ -254,7 +349,7 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	cs := w.canaries()
+	cs := w.secrets()
 	if len(cs) == 0 {
 		return nil
 	}

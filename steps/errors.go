@@ -132,7 +132,9 @@ func (e *TargetFailure) Error() string {
 		b.WriteString(indent(e.Detail, "  "))
 	}
 	for _, ex := range e.Exchanges {
-		ex.RequestBody, ex.ResponseBody = compactJSON(ex.RequestBody), compactJSON(ex.ResponseBody)
+		d := ex.Detail()
+		d.RequestBody, d.ResponseBody = compactJSON(d.RequestBody), compactJSON(d.ResponseBody)
+		ex = ex.WithDetail(d)
 		b.WriteString("\n  exchange:\n")
 		b.WriteString(indent(clipLines(strings.TrimRight(ex.String(), "\n"), maxBodyLine), "    "))
 	}

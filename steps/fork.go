@@ -41,6 +41,7 @@ var forkedFields = map[string]string{
 	"idt":        "copied, users remapped",
 	"serverMark": "new: the services' log from the fork on",
 	"blindFrom":  "set: the set-up's exchanges were checked by Checkpoint",
+	"canaries":   "new, over the parent's (read, never added to)",
 	"deliberate": "copied",
 	"connNames":  "copied",
 }
@@ -57,6 +58,7 @@ func (w *World) forkInto(dst *World) error {
 	}
 	dst.client = c
 	dst.blindFrom = w.blindFrom
+	dst.canaries = newCanaryCache(w.canaries)
 	users := make(map[*user]*user, len(w.users))
 	for n, u := range w.users {
 		cu := *u

@@ -89,6 +89,7 @@ type World struct {
 	serverMark int          // cfg.Server's log position when the scenario began
 	deliberate map[int]bool // raw exchanges that sent a secret in clear on purpose
 	blindFrom  int          // raw exchanges up to this Seq were checked for blindness (Checkpoint)
+	canaries   *canaryCache // the blindness check's canaries, made once
 	connNames  []string     // the names users gave connections, sent only encrypted
 }
 
@@ -120,6 +121,7 @@ func newWorld(cfg Config) (*World, error) {
 		conns:    map[string]*connection{},
 		pending:  map[string]*meeco.Invitation{},
 		keypairs: map[keypairKey]*keypairInfo{},
+		canaries: newCanaryCache(nil),
 	}
 	if cfg.Server != nil {
 		w.serverMark = cfg.Server.Mark()

@@ -266,8 +266,8 @@ func TestTransportLargeBodyPassesThrough(t *testing.T) {
 		t.Fatalf("client got %d bytes, want %d", len(b), len(big))
 	}
 	e, _ := log.Last()
-	if !strings.HasPrefix(e.RequestBody, "[more than") || !strings.HasPrefix(e.ResponseBody, "[more than") {
-		t.Errorf("bodies = %q / %q, want size summaries", e.RequestBody, e.ResponseBody)
+	if d := e.Detail(); !strings.HasPrefix(d.RequestBody, "[more than") || !strings.HasPrefix(d.ResponseBody, "[more than") {
+		t.Errorf("bodies = %q / %q, want size summaries", d.RequestBody, d.ResponseBody)
 	}
 }
 
@@ -432,5 +432,51 @@ func TestTransportKeepsRawForTheActor(t *testing.T) {
 	}
 	if len(plain.Raw()) != 0 {
 		t.Errorf("a Log without KeepRaw kept raw exchanges")
+	}
+}
+
+// TestExchangeRedactsWhenShown: the transport records what it needs and
+// redacts nothing until an exchange is shown, and no way of printing an
+// exchange, before or after, shows a secret.
+func TestExchangeRedactsWhenShown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"session_authentication_string":"`+token+`"}`)
+	}))
+	defer srv.Close()
+	log := &Log{KeepRaw: true}
+	client := &http.Client{Transport: &Transport{Log: log}}
+	req, _ := http.NewRequest("POST", srv.URL+"/srp/session", strings.NewReader(`{"srp_m":"`+hexSRP+`","value":"secret plaintext"}`))
+	req.Header.Set("Authorization", token)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	e, _ := log.Last()
+	if e.d == nil || e.d.url == nil {
+		t.Fatal("the exchange was redacted when recorded, not when shown")
+	}
+	show := func() string {
+		return fmt.Sprintf("%v|%+v|%#v|%s|%q|%s", e, e, e, e, e, e.Summary())
+	}
+	before := show()
+	d := e.Detail()
+	if e.d.url != nil || e.d.reqBody != nil || e.d.respHeader != nil {
+		t.Error("the unredacted inputs are kept after the detail was made")
+	}
+	if d.RequestHeader.Get("Authorization") != Redacted || !strings.Contains(d.ResponseBody, Redacted) || !strings.Contains(d.RequestBody, `"value":"[redacted]"`) {
+		t.Errorf("detail not redacted: %+v", d)
+	}
+	for _, text := range []string{before, show(), fmt.Sprintf("%+v", d)} {
+		for _, leak := range []string{token, hexSRP, "secret plaintext"} {
+			if strings.Contains(text, leak) {
+				t.Errorf("an exchange shown leaks %q:\n%s", leak, text)
+			}
+		}
+	}
+	d.ResponseBody = "scrubbed"
+	if got := e.WithDetail(d).Detail().ResponseBody; got != "scrubbed" || e.Detail().ResponseBody == "scrubbed" {
+		t.Errorf("WithDetail: %q, and the original became %q", got, e.Detail().ResponseBody)
 	}
 }

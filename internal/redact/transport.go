@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -37,43 +38,105 @@ func Actor(ctx context.Context) string {
 	return s
 }
 
-// Exchange is one redacted HTTP request and its response.
+// Exchange is one redacted HTTP request and its response. The fields are
+// cheap to make and made when the exchange is recorded; its Detail (the
+// URL, headers and bodies, redacted) is made from what was recorded the
+// first time something asks for it, so that a run that shows no exchange
+// pays for no redaction.
 type Exchange struct {
 	Seq int
 	// Actor is the user the request acted for (WithActor), "" for none.
-	Actor          string
-	Method         string
+	Actor    string
+	Method   string
+	Path     string // the redacted path alone
+	Status   int    // 0 when the round trip failed
+	Duration time.Duration
+	Err      string // transport error, redacted
+
+	d *lazyDetail
+}
+
+// Detail is the redacted text of an exchange.
+type Detail struct {
 	URL            string // redacted by URL (a path may hold an invitation token)
-	Path           string // the redacted path alone
 	RequestHeader  http.Header
 	RequestBody    string // redacted JSON, "" when there was none
-	Status         int    // 0 when the round trip failed
 	ResponseHeader http.Header
 	ResponseBody   string
-	Duration       time.Duration
-	Err            string // transport error, redacted
+}
+
+// lazyDetail holds what a Detail is made from until it is made. What it
+// holds is unredacted: it never leaves this package, and fmt shows only
+// its address.
+type lazyDetail struct {
+	once sync.Once
+	d    Detail
+
+	url                   *url.URL
+	reqHeader, respHeader http.Header
+	reqBody, respBody     []byte
+	reqMore, respMore     bool // the body was longer than what was kept
+}
+
+func (l *lazyDetail) detail() Detail {
+	l.once.Do(func() {
+		l.d = Detail{
+			URL:            URL(l.url),
+			RequestHeader:  Header(l.reqHeader),
+			RequestBody:    bodyText(l.reqBody, l.reqMore, l.reqHeader.Get("Content-Type")),
+			ResponseHeader: Header(l.respHeader),
+			ResponseBody:   bodyText(l.respBody, l.respMore, l.respHeader.Get("Content-Type")),
+		}
+		if l.respHeader == nil {
+			l.d.ResponseHeader = nil
+		}
+		l.url, l.reqHeader, l.respHeader, l.reqBody, l.respBody = nil, nil, nil, nil, nil
+	})
+	return l.d
+}
+
+// Detail returns the exchange's URL, headers and bodies, redacted; it
+// redacts them on the first call.
+func (e Exchange) Detail() Detail {
+	if e.d == nil {
+		return Detail{}
+	}
+	return e.d.detail()
+}
+
+// WithDetail returns a copy of e whose Detail is d (a report passes the
+// redacted text through a scrubber of its own).
+func (e Exchange) WithDetail(d Detail) Exchange {
+	l := &lazyDetail{d: d}
+	l.once.Do(func() {})
+	e.d = l
+	return e
 }
 
 // String renders the exchange for a report, request lines prefixed "> "
 // and response lines "< ", headers sorted.
 func (e Exchange) String() string {
+	d := e.Detail()
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
-	writeHeader(&b, "> ", e.RequestHeader)
-	if e.RequestBody != "" {
-		fmt.Fprintf(&b, "> %s\n", e.RequestBody)
+	fmt.Fprintf(&b, "> %s %s\n", e.Method, d.URL)
+	writeHeader(&b, "> ", d.RequestHeader)
+	if d.RequestBody != "" {
+		fmt.Fprintf(&b, "> %s\n", d.RequestBody)
 	}
 	if e.Err != "" {
 		fmt.Fprintf(&b, "< error: %s\n", e.Err)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "< %d %s (%s)\n", e.Status, http.StatusText(e.Status), e.Duration.Round(time.Microsecond))
-	writeHeader(&b, "< ", e.ResponseHeader)
-	if e.ResponseBody != "" {
-		fmt.Fprintf(&b, "< %s\n", e.ResponseBody)
+	writeHeader(&b, "< ", d.ResponseHeader)
+	if d.ResponseBody != "" {
+		fmt.Fprintf(&b, "< %s\n", d.ResponseBody)
 	}
 	return b.String()
 }
+
+// GoString is String, for %#v, which would otherwise show the fields.
+func (e Exchange) GoString() string { return e.String() }
 
 // Summary is the one-line form: "POST /vault/items -> 422".
 func (e Exchange) Summary() string {
@@ -237,7 +300,8 @@ type Transport struct {
 	Log  *Log
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It keeps what the exchange's
+// Detail is made from and redacts nothing unless asked (Exchange.Detail).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.Base
 	if base == nil {
@@ -248,24 +312,22 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	limit := int64(MaxBody)
 	var raw *Raw
+	actor := Actor(req.Context())
 	if t.Log.KeepRaw {
 		limit = MaxRaw
-		raw = &Raw{Actor: Actor(req.Context()), Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
+		raw = &Raw{Actor: actor, Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
 	}
-	ex := Exchange{
-		Actor:         Actor(req.Context()),
-		Method:        req.Method,
-		URL:           URL(req.URL),
-		Path:          Path(req.URL.Path),
-		RequestHeader: Header(req.Header),
-	}
+	// The URL and header are copied: the caller may reuse its request.
+	u := *req.URL
+	d := &lazyDetail{url: &u, reqHeader: req.Header.Clone()}
+	ex := Exchange{Actor: actor, Method: req.Method, Path: Path(req.URL.Path), d: d}
 	if req.Body != nil && req.Body != http.NoBody {
 		head, rest, err := peek(req.Body, limit)
 		if err != nil {
 			req.Body.Close()
 			return nil, err
 		}
-		ex.RequestBody = bodyText(head, rest != nil, req.Header.Get("Content-Type"))
+		d.reqBody, d.reqMore = head, rest != nil
 		if raw != nil {
 			raw.Request, raw.Truncated = head, rest != nil
 		}
@@ -290,13 +352,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ex.Status = resp.StatusCode
-	ex.ResponseHeader = Header(resp.Header)
+	d.respHeader = resp.Header.Clone()
+	if d.respHeader == nil {
+		d.respHeader = http.Header{}
+	}
 	if raw != nil {
 		raw.Status = resp.StatusCode
 	}
 	if resp.Body != nil {
 		head, rest, rerr := peek(resp.Body, limit)
-		ex.ResponseBody = bodyText(head, rest != nil, resp.Header.Get("Content-Type"))
+		d.respBody, d.respMore = head, rest != nil
 		if raw != nil {
 			raw.Response = head
 			raw.Truncated = raw.Truncated || rest != nil

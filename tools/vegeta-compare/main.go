@@ -47,7 +47,7 @@ func main() {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	serve := exec.Command(*bin, "serve", "--addr", addr)
+	serve := exec.Command(*bin, "serve", "--quiet", "--addr", addr)
 	serve.Stdout, serve.Stderr = nil, nil // the request log goes nowhere, for both generators alike
 	if err := serve.Start(); err != nil {
 		log.Fatal(err)

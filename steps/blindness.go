@@ -361,11 +361,11 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 			hits = append(hits, blindHit{c, form, where, ex})
 		}
 	}
-	for _, r := range w.raw() {
-		// Exchanges up to blindFrom were checked by Checkpoint, for
-		// canaries that all existed then: a secret made later cannot be
-		// in what was sent before it.
-		if r.Seq <= w.blindFrom || w.deliberate[r.Seq] {
+	// Exchanges up to blindFrom were checked by Checkpoint, for canaries
+	// that all existed then: a secret made later cannot be in what was
+	// sent before it.
+	for _, r := range w.rawAfter(w.blindFrom) {
+		if w.deliberate[r.Seq] {
 			continue
 		}
 		place := fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor))

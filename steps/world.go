@@ -705,6 +705,9 @@ func (w *World) digestValue(v client.Value) string {
 // what was sent and returned, never printed.
 func (w *World) raw() []redact.Raw { return w.log.Raw() }
 
+// rawAfter is raw without the exchanges up to Seq seq.
+func (w *World) rawAfter(seq int) []redact.Raw { return w.log.RawAfter(seq) }
+
 // toVault reports whether a raw exchange went to the Vault (not the
 // Keystore).
 func (w *World) toVault(r redact.Raw) bool {

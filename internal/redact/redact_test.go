@@ -480,3 +480,59 @@ func TestExchangeRedactsWhenShown(t *testing.T) {
 		t.Errorf("WithDetail: %q, and the original became %q", got, e.Detail().ResponseBody)
 	}
 }
+
+// TestLogFork: a fork starts with its parent's exchanges, numbers its own
+// after them, and neither sees what the other records later.
+func TestLogFork(t *testing.T) {
+	parent := &Log{KeepRaw: true}
+	rec := func(l *Log, method string) {
+		l.add(Exchange{Method: method}, &Raw{Method: method})
+	}
+	rec(parent, "A")
+	rec(parent, "B")
+	child := parent.Fork()
+	rec(child, "C")
+	rec(parent, "P")
+	methods := func(exs []Exchange) string {
+		var b strings.Builder
+		for _, e := range exs {
+			fmt.Fprintf(&b, "%s%d ", e.Method, e.Seq)
+		}
+		return b.String()
+	}
+	if got := methods(child.Exchanges()); got != "A1 B2 C3 " {
+		t.Errorf("child: %s", got)
+	}
+	if got := methods(parent.Exchanges()); got != "A1 B2 P3 " {
+		t.Errorf("parent: %s", got)
+	}
+	if got := methods(child.Since(1)); got != "B2 C3 " {
+		t.Errorf("child since 1: %s", got)
+	}
+	if got := methods(child.Since(2)); got != "C3 " {
+		t.Errorf("child since 2: %s", got)
+	}
+	if e, ok := child.Exchange(2); !ok || e.Method != "B" {
+		t.Errorf("child exchange 2: %v %v", e.Method, ok)
+	}
+	if e, ok := child.Exchange(3); !ok || e.Method != "C" {
+		t.Errorf("child exchange 3: %v %v", e.Method, ok)
+	}
+	if _, ok := child.Exchange(4); ok {
+		t.Error("child exchange 4 exists")
+	}
+	if e, _ := child.Last(); e.Method != "C" || child.Len() != 3 {
+		t.Errorf("child last %s, len %d", e.Method, child.Len())
+	}
+	grand := child.Fork()
+	if e, _ := grand.Last(); e.Method != "C" || grand.Len() != 3 {
+		t.Errorf("grandchild last %s, len %d", e.Method, grand.Len())
+	}
+	var raws []string
+	for _, r := range child.RawAfter(1) {
+		raws = append(raws, fmt.Sprintf("%s%d", r.Method, r.Seq))
+	}
+	if strings.Join(raws, " ") != "B2 C3" || len(child.Raw()) != 3 || len(child.RawAfter(3)) != 0 {
+		t.Errorf("child raw after 1: %v; raw %d", raws, len(child.Raw()))
+	}
+}

@@ -209,15 +209,19 @@ type Log struct {
 	// (Raw), for checks; set it before the Log is used.
 	KeepRaw bool
 
-	mu  sync.Mutex
-	ex  []Exchange
-	raw []Raw
+	mu sync.Mutex
+	// base and baseRaw are the exchanges of the Log this one was forked
+	// from, shared and never changed; ex and raw come after them.
+	base    []Exchange
+	baseRaw []Raw
+	ex      []Exchange
+	raw     []Raw
 }
 
 func (l *Log) add(e Exchange, r *Raw) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e.Seq = len(l.ex) + 1
+	e.Seq = len(l.base) + len(l.ex) + 1
 	l.ex = append(l.ex, e)
 	if r != nil {
 		r.Seq = e.Seq
@@ -229,24 +233,38 @@ func (l *Log) add(e Exchange, r *Raw) {
 func (l *Log) Raw() []Raw {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Raw(nil), l.raw...)
+	return concat(l.baseRaw, l.raw)
+}
+
+// RawAfter returns the raw exchanges whose Seq is above seq.
+func (l *Log) RawAfter(seq int) []Raw {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	after := func(rs []Raw) []Raw {
+		i, _ := slices.BinarySearchFunc(rs, seq+1, func(r Raw, s int) int { return r.Seq - s })
+		return rs[i:]
+	}
+	return concat(after(l.baseRaw), after(l.raw))
 }
 
 // Exchange returns the redacted exchange with the given Seq.
 func (l *Log) Exchange(seq int) (Exchange, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if seq < 1 || seq > len(l.ex) {
+	switch {
+	case seq < 1 || seq > len(l.base)+len(l.ex):
 		return Exchange{}, false
+	case seq <= len(l.base):
+		return l.base[seq-1], true
 	}
-	return l.ex[seq-1], true
+	return l.ex[seq-1-len(l.base)], true
 }
 
 // Len is the number of exchanges recorded; use it as a mark before a step.
 func (l *Log) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.ex)
+	return len(l.base) + len(l.ex)
 }
 
 // Exchanges returns a copy of every exchange.
@@ -256,40 +274,65 @@ func (l *Log) Exchanges() []Exchange { return l.Since(0) }
 func (l *Log) Since(n int) []Exchange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n < 0 {
-		n = 0
-	}
-	if n >= len(l.ex) {
+	n = max(n, 0)
+	if n >= len(l.base)+len(l.ex) {
 		return nil
 	}
-	return append([]Exchange(nil), l.ex[n:]...)
+	if n >= len(l.base) {
+		return slices.Clone(l.ex[n-len(l.base):])
+	}
+	return concat(l.base[n:], l.ex)
 }
 
 // Last returns the latest exchange, if any.
 func (l *Log) Last() (Exchange, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.ex) == 0 {
-		return Exchange{}, false
+	switch {
+	case len(l.ex) > 0:
+		return l.ex[len(l.ex)-1], true
+	case len(l.base) > 0:
+		return l.base[len(l.base)-1], true
 	}
-	return l.ex[len(l.ex)-1], true
+	return Exchange{}, false
 }
 
 // Fork returns a new Log that starts with l's exchanges (and raw
 // exchanges), for a copy of a scenario that goes on from here; what either
-// Log records later does not show in the other. The recorded exchanges are
-// shared, not copied: they are never changed once recorded.
+// Log records later does not show in the other. The exchanges recorded so
+// far are shared, not copied: they are never changed once recorded.
 func (l *Log) Fork() *Log {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return &Log{KeepRaw: l.KeepRaw, ex: slices.Clip(l.ex), raw: slices.Clip(l.raw)}
+	return &Log{KeepRaw: l.KeepRaw, base: concatShared(l.base, l.ex), baseRaw: concatShared(l.baseRaw, l.raw)}
 }
 
 // Reset forgets every exchange.
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ex, l.raw = nil, nil
+	l.base, l.baseRaw, l.ex, l.raw = nil, nil, nil, nil
+}
+
+// concat returns a new slice holding a then b, nil when both are empty.
+func concat[T any](a, b []T) []T {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	out := make([]T, 0, len(a)+len(b))
+	return append(append(out, a...), b...)
+}
+
+// concatShared is concat that returns a itself (clipped) when b is empty,
+// so that forking a fork that recorded nothing copies nothing.
+func concatShared[T any](a, b []T) []T {
+	if len(b) == 0 {
+		return slices.Clip(a)
+	}
+	if len(a) == 0 {
+		return slices.Clip(b)
+	}
+	return concat(a, b)
 }
 
 // Transport records every round trip through Base (http.DefaultTransport
@@ -317,9 +360,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		limit = MaxRaw
 		raw = &Raw{Actor: actor, Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
 	}
-	// The URL and header are copied: the caller may reuse its request.
+	// The URL is copied, the header maps kept: a client neither changes
+	// a request it sent nor the header of a response it got.
 	u := *req.URL
-	d := &lazyDetail{url: &u, reqHeader: req.Header.Clone()}
+	d := &lazyDetail{url: &u, reqHeader: req.Header}
 	ex := Exchange{Actor: actor, Method: req.Method, Path: Path(req.URL.Path), d: d}
 	if req.Body != nil && req.Body != http.NoBody {
 		head, rest, err := peek(req.Body, limit)
@@ -352,7 +396,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ex.Status = resp.StatusCode
-	d.respHeader = resp.Header.Clone()
+	d.respHeader = resp.Header
 	if d.respHeader == nil {
 		d.respHeader = http.Header{}
 	}

@@ -22,7 +22,7 @@ import (
 // deciding here whether a fork copies it.
 var forkedFields = map[string]string{
 	"cfg":        "shared",
-	"client":     "new, over the forked ledger and log",
+	"client":     "the same, over the forked ledger and log (client.WithRecords)",
 	"ledger":     "forked (ledger.Fork)",
 	"log":        "forked (redact.Log.Fork)",
 	"users":      "copied",
@@ -52,11 +52,7 @@ var forkedFields = map[string]string{
 func (w *World) forkInto(dst *World) error {
 	dst.ledger = w.ledger.Fork()
 	dst.log = w.log.Fork()
-	c, err := dst.newClient()
-	if err != nil {
-		return err
-	}
-	dst.client = c
+	dst.client = w.client.WithRecords(dst.ledger, dst.log)
 	dst.blindFrom = w.blindFrom
 	dst.canaries = newCanaryCache(w.canaries)
 	users := make(map[*user]*user, len(w.users))

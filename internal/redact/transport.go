@@ -366,7 +366,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	d := &lazyDetail{url: &u, reqHeader: req.Header}
 	ex := Exchange{Actor: actor, Method: req.Method, Path: Path(req.URL.Path), d: d}
 	if req.Body != nil && req.Body != http.NoBody {
-		head, rest, err := peek(req.Body, limit)
+		head, rest, err := peek(req.Body, req.ContentLength, limit)
 		if err != nil {
 			req.Body.Close()
 			return nil, err
@@ -377,7 +377,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// The contract of RoundTripper forbids modifying req, so the
 		// replayed body goes on a shallow copy.
-		r2 := req.Clone(req.Context())
+		r2 := new(http.Request)
+		*r2 = *req
 		if rest == nil {
 			r2.Body = io.NopCloser(bytes.NewReader(head))
 			r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
@@ -404,7 +405,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		raw.Status = resp.StatusCode
 	}
 	if resp.Body != nil {
-		head, rest, rerr := peek(resp.Body, limit)
+		head, rest, rerr := peek(resp.Body, resp.ContentLength, limit)
 		d.respBody, d.respMore = head, rest != nil
 		if raw != nil {
 			raw.Response = head
@@ -426,12 +427,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// peek reads up to limit bytes of r. When r is that short it is read to
-// the end and closed, and rest is nil; otherwise head holds limit bytes and
-// rest is r itself, still open, positioned after them, so the caller can
-// replay the whole body.
-func peek(r io.ReadCloser, limit int64) (head []byte, rest io.ReadCloser, err error) {
-	head, err = io.ReadAll(io.LimitReader(r, limit+1))
+// peek reads up to limit bytes of r, whose length is size when known (-1
+// when not). When r is that short it is read to the end and closed, and
+// rest is nil; otherwise head holds limit bytes and rest is r itself, still
+// open, positioned after them, so the caller can replay the whole body.
+func peek(r io.ReadCloser, size, limit int64) (head []byte, rest io.ReadCloser, err error) {
+	n := int64(512)
+	if size >= 0 {
+		// One allocation for a body of known length (and the byte that
+		// shows it is no longer), up to a size that a lying
+		// Content-Length cannot turn into a large allocation.
+		n = min(size, limit, maxPresize) + 1
+	}
+	head, err = readAll(io.LimitReader(r, limit+1), int(n))
 	if err != nil {
 		return head, nil, err
 	}
@@ -441,6 +449,28 @@ func peek(r io.ReadCloser, limit int64) (head []byte, rest io.ReadCloser, err er
 	}
 	return head[:limit], readCloser{io.MultiReader(bytes.NewReader(head[limit:]), r), r}, nil
 }
+
+// readAll is io.ReadAll into a buffer of the given starting capacity.
+func readAll(r io.Reader, capacity int) ([]byte, error) {
+	b := make([]byte, 0, capacity)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// maxPresize bounds the buffer peek allocates ahead for a body of known
+// length; longer bodies grow it as they arrive.
+const maxPresize = 64 << 10
 
 type readCloser struct {
 	io.Reader

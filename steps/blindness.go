@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"slices"
 	"strings"
@@ -100,9 +101,13 @@ func (c *canary) encoded(b []byte) {
 type canaryCache struct {
 	parent *canaryCache
 
-	mu   sync.Mutex
-	m    map[canaryKey]*canary
-	keys map[*cryppo.PrivateKey]*canary
+	mu    sync.Mutex
+	m     map[canaryKey]*canary
+	keys  map[*cryppo.PrivateKey]*canary
+	users map[userKey][]*canary
+	// ledger are the canaries of the ledger's secrets, in its order: a
+	// fork's ledger goes on from its parent's, and so does this list.
+	ledger []*canary
 }
 
 // canaryKey is everything a canary is made from.
@@ -114,7 +119,35 @@ type canaryKey struct {
 }
 
 func newCanaryCache(parent *canaryCache) *canaryCache {
-	return &canaryCache{parent: parent, m: map[canaryKey]*canary{}, keys: map[*cryppo.PrivateKey]*canary{}}
+	cc := &canaryCache{parent: parent}
+	if parent != nil {
+		parent.mu.Lock()
+		cc.ledger = slices.Clip(parent.ledger)
+		parent.mu.Unlock()
+	}
+	return cc
+}
+
+func (cc *canaryCache) lookupUser(k userKey) ([]*canary, bool) {
+	if cc == nil {
+		return nil, false
+	}
+	cc.mu.Lock()
+	cs, ok := cc.users[k]
+	cc.mu.Unlock()
+	if !ok {
+		return cc.parent.lookupUser(k)
+	}
+	return cs, true
+}
+
+func (cc *canaryCache) storeUser(k userKey, cs []*canary) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.users == nil {
+		cc.users = map[userKey][]*canary{}
+	}
+	cc.users[k] = slices.Clip(cs)
 }
 
 func (cc *canaryCache) lookup(k canaryKey) *canary {
@@ -150,6 +183,9 @@ func (cc *canaryCache) get(k canaryKey, make func() *canary) *canary {
 	}
 	c := make()
 	cc.mu.Lock()
+	if cc.m == nil {
+		cc.m = map[canaryKey]*canary{}
+	}
 	cc.m[k] = c
 	cc.mu.Unlock()
 	return c
@@ -162,6 +198,9 @@ func (cc *canaryCache) privateKey(k *cryppo.PrivateKey) *canary {
 	}
 	c := privateKeyCanary("the private key "+k.Fingerprint(), k)
 	cc.mu.Lock()
+	if cc.keys == nil {
+		cc.keys = map[*cryppo.PrivateKey]*canary{}
+	}
 	cc.keys[k] = c
 	cc.mu.Unlock()
 	return c
@@ -257,61 +296,18 @@ func (w *World) clearText() []string {
 
 // secrets lists the scenario's secrets as canaries.
 func (w *World) secrets() []*canary {
-	clear := w.clearText()
 	var out []*canary
 	for _, u := range w.sortedUsers() {
-		if u.password != "" {
-			out = append(out, w.textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
-		}
-		seen := map[string]bool{}
-		for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
-			if a == nil {
-				continue
-			}
-			if sec := a.Secret.Reveal(); sec != "" && !seen[sec] {
-				seen[sec] = true
-				what := u.name + "'s secret key"
-				out = append(out, w.canaries.get(canaryKey{kind: 's', what: what, value: sec}, func() *canary {
-					c := makeTextCanary(what, "BLIND-KEYS-01", sec, false)
-					if i := strings.LastIndexByte(sec, '.'); i >= 0 {
-						c.add("clear", []byte(sec[i+1:]), minRawSearch)
-						c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
-					}
-					return c
-				}))
-			}
-			for _, k := range []struct {
-				name string
-				key  cryppo.SymmetricKey
-			}{{"passphrase-derived key", a.PDK}, {"KEK", a.KEK}, {"private DEK", a.DEK}} {
-				if !k.key.IsZero() && !seen[string(k.key.Bytes())] {
-					seen[string(k.key.Bytes())] = true
-					out = append(out, w.keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
-				}
-			}
-			for _, t := range []client.Token{a.VaultToken, a.KeystoreToken} {
-				if v := t.Reveal(); len(v) >= minRawSearch && !seen[v] {
-					seen[v] = true
-					what := u.name + "'s session token"
-					out = append(out, w.canaries.get(canaryKey{kind: 'o', what: what, value: v}, func() *canary {
-						c := &canary{what: what, req: "BLIND-LOG-01", token: true}
-						c.add("clear", []byte(v), minRawSearch)
-						return c
-					}))
-				}
-			}
-		}
+		out = append(out, w.userCanaries(u)...)
 	}
-	for _, s := range w.ledger.Secrets() {
-		req, what := "BLIND-KEYS-01", fmt.Sprintf("%s's %s", s.Actor, s.Subject)
-		if strings.Contains(s.Subject, "share DEK") {
-			req = "BLIND-PLAIN-01"
-		}
-		out = append(out, w.keyCanary(what, req, s.Bytes))
-	}
+	out = append(out, w.ledgerCanaries()...)
 	for _, k := range w.ledger.PrivateKeys() {
 		out = append(out, w.canaries.privateKey(k))
 	}
+	if len(w.connNames) == 0 && len(w.items) == 0 {
+		return out
+	}
+	clear := w.clearText()
 	for i, n := range w.connNames {
 		out = append(out, w.textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
 	}
@@ -322,6 +318,102 @@ func (w *World) secrets() []*canary {
 		}
 	}
 	return out
+}
+
+// userKey names what a user's canaries are made from: her name and
+// password and a hash of her sessions' secrets, so that a session that
+// changes (a login, a new token) makes new canaries.
+type userKey struct {
+	name, password string
+	sessions       uint64
+}
+
+var userKeySeed = maphash.MakeSeed()
+
+func keyOfUser(u *user) userKey {
+	var h maphash.Hash
+	h.SetSeed(userKeySeed)
+	for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
+		if a == nil {
+			h.WriteByte(0)
+			continue
+		}
+		h.WriteByte(1)
+		for _, v := range []string{a.Secret.Reveal(), a.VaultToken.Reveal(), a.KeystoreToken.Reveal()} {
+			h.WriteString(v)
+			h.WriteByte(0)
+		}
+		for _, k := range []cryppo.SymmetricKey{a.PDK, a.KEK, a.DEK} {
+			if !k.IsZero() {
+				h.Write(k.Bytes())
+			}
+			h.WriteByte(0)
+		}
+	}
+	return userKey{name: u.name, password: u.password, sessions: h.Sum64()}
+}
+
+// userCanaries are the canaries of a user's password and of her sessions'
+// secret key, keys and tokens, made once per set of them.
+func (w *World) userCanaries(u *user) []*canary {
+	k := keyOfUser(u)
+	if cs, ok := w.canaries.lookupUser(k); ok {
+		return cs
+	}
+	var out []*canary
+	if u.password != "" {
+		out = append(out, w.textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
+	}
+	seen := map[string]bool{}
+	for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
+		if a == nil {
+			continue
+		}
+		if sec := a.Secret.Reveal(); sec != "" && !seen[sec] {
+			seen[sec] = true
+			c := makeTextCanary(u.name+"'s secret key", "BLIND-KEYS-01", sec, false)
+			if i := strings.LastIndexByte(sec, '.'); i >= 0 {
+				c.add("clear", []byte(sec[i+1:]), minRawSearch)
+				c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
+			}
+			out = append(out, c)
+		}
+		for _, k := range []struct {
+			name string
+			key  cryppo.SymmetricKey
+		}{{"passphrase-derived key", a.PDK}, {"KEK", a.KEK}, {"private DEK", a.DEK}} {
+			if !k.key.IsZero() && !seen[string(k.key.Bytes())] {
+				seen[string(k.key.Bytes())] = true
+				out = append(out, w.keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
+			}
+		}
+		for _, t := range []client.Token{a.VaultToken, a.KeystoreToken} {
+			if v := t.Reveal(); len(v) >= minRawSearch && !seen[v] {
+				seen[v] = true
+				c := &canary{what: u.name + "'s session token", req: "BLIND-LOG-01", token: true}
+				c.add("clear", []byte(v), minRawSearch)
+				out = append(out, c)
+			}
+		}
+	}
+	w.canaries.storeUser(k, out)
+	return out
+}
+
+// ledgerCanaries are the canaries of the raw keys the ledger kept, in its
+// order; those of a fork's parent are made once.
+func (w *World) ledgerCanaries() []*canary {
+	cc := w.canaries
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for _, s := range w.ledger.SecretsFrom(len(cc.ledger)) {
+		req, what := "BLIND-KEYS-01", fmt.Sprintf("%s's %s", s.Actor, s.Subject)
+		if strings.Contains(s.Subject, "share DEK") {
+			req = "BLIND-PLAIN-01"
+		}
+		cc.ledger = append(cc.ledger, keyCanary(what, req, s.Bytes))
+	}
+	return slices.Clip(cc.ledger)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -171,6 +171,25 @@ func (l *Ledger) Secrets() []Secret {
 	return out
 }
 
+// SecretsFrom returns the secrets after the first n, as Secrets does: the
+// blindness check of a scenario run many times over makes canaries of the
+// new ones only.
+func (l *Ledger) SecretsFrom(n int) []Secret {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n >= len(l.secrets) {
+		return nil
+	}
+	out := slices.Clone(l.secrets[max(n, 0):])
+	for i := range out {
+		out[i].Bytes = bytes.Clone(out[i].Bytes)
+	}
+	return out
+}
+
 // PrivateKeys returns the private keys the ledger knows (AddPrivateKey).
 func (l *Ledger) PrivateKeys() []*cryppo.PrivateKey {
 	if l == nil {

@@ -1,7 +1,7 @@
-// Package live shows a load run's progress: on a terminal one line
-// rewritten every second (elapsed/total, VUs, iterations/s, requests/s,
-// errors, p95 of the slowest route); elsewhere a plain line every few
-// seconds, fit for CI logs.
+// Package live shows a load run's progress once a second: on a terminal
+// one line rewritten in place (elapsed/total, VUs, iterations/s,
+// requests/s, errors, p95 of the slowest route); elsewhere the same as
+// plain lines, one a second, fit for CI logs.
 package live
 
 import (
@@ -49,35 +49,26 @@ func Sample(reg *metrics.Registry, elapsed, total time.Duration) Stats {
 	return s
 }
 
-// View prints progress samples.
+// View prints progress samples; the run calls Update once a second.
 type View struct {
 	W io.Writer
-	// TTY rewrites one line each second; otherwise a line is printed
-	// every Every (default 5s).
-	TTY   bool
-	Every time.Duration
+	// TTY rewrites one line in place; otherwise each sample is a line
+	// of its own.
+	TTY bool
 
 	mu   sync.Mutex
 	prev Stats // the sample the last line was computed from
 }
 
-// Update shows a sample.
+// Update shows a sample, with rates over the time since the last one.
 func (v *View) Update(s Stats) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.TTY {
 		fmt.Fprintf(v.W, "\r\033[K%s", line(v.prev, s))
-		v.prev = s
-		return
+	} else {
+		fmt.Fprintln(v.W, line(v.prev, s))
 	}
-	every := v.Every
-	if every <= 0 {
-		every = 5 * time.Second
-	}
-	if s.Elapsed-v.prev.Elapsed < every {
-		return
-	}
-	fmt.Fprintln(v.W, line(v.prev, s))
 	v.prev = s
 }
 

@@ -5,6 +5,7 @@
 package summary
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -14,8 +15,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/vaultcheck/vaultcheck/internal/load/metrics"
 	"github.com/vaultcheck/vaultcheck/internal/load/threshold"
@@ -133,20 +139,99 @@ func (s *Summary) Write(path string) error {
 	return f.Close()
 }
 
-// Read reads and checks a summary file.
+// MaxFile is the largest summary Read accepts: a run's is tens of
+// kilobytes per metric series; anything near this is not a summary.
+const MaxFile = 64 << 20
+
+var (
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+)
+
+// compiledSchema returns Schema, compiled.
+func compiledSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+		if err != nil {
+			schemaErr = fmt.Errorf("load summary schema: %w", err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		if err := c.AddResource(SchemaID, doc); err != nil {
+			schemaErr = fmt.Errorf("load summary schema: %w", err)
+			return
+		}
+		schema, schemaErr = c.Compile(SchemaID)
+	})
+	return schema, schemaErr
+}
+
+// Validate checks a summary document against Schema. Its error lists
+// where the document breaks the schema ("at /metrics/3/type: ..."), at
+// most ten places, and never repeats a value of the document.
+func Validate(raw []byte) error {
+	sch, err := compiledSchema()
+	if err != nil {
+		return err
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return errors.New("not JSON")
+	}
+	if err := sch.Validate(inst); err != nil {
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		var lines []string
+		var walk func(e *jsonschema.ValidationError)
+		walk = func(e *jsonschema.ValidationError) {
+			if len(e.Causes) == 0 {
+				lines = append(lines, fmt.Sprintf("at /%s: %s", strings.Join(e.InstanceLocation, "/"), e.ErrorKind.LocalizedString(printer)))
+				return
+			}
+			for _, c := range e.Causes {
+				walk(c)
+			}
+		}
+		walk(ve)
+		slices.Sort(lines)
+		if len(lines) > 10 {
+			lines = append(lines[:10], fmt.Sprintf("... and %d more", len(lines)-10))
+		}
+		return fmt.Errorf("does not follow the load summary schema:\n  %s", strings.Join(lines, "\n  "))
+	}
+	return nil
+}
+
+var printer = message.NewPrinter(language.English)
+
+// Read reads and checks a summary file: its schema, then what a schema
+// cannot say (histograms that decode to their counts, known metrics and
+// tags, a run that ends after it starts).
 func Read(path string) (*Summary, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFile {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a load summary", path, MaxFile>>20)
+	}
+	if err := Validate(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	var s Summary
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s: not a load summary: %v", path, err)
-	}
-	if s.Schema != SchemaID {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, s.Schema, SchemaID)
 	}
 	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -74,7 +74,8 @@ type Options struct {
 	// otherwise.
 	Keys     string
 	KeyCache string // the cache folder for --keys cache (default: the user's)
-	Segment  executor.Segment
+	// Segment is the shard of the run; the zero Segment is the whole run.
+	Segment executor.Segment
 	// Vars are HCL scenario variables.
 	Vars map[string]string
 	// Live receives the progress line; Log the run's notes.
@@ -131,6 +132,9 @@ type block struct {
 func Run(ctx context.Context, o Options) (*summary.Summary, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Segment == (executor.Segment{}) {
+		o.Segment = executor.Whole
 	}
 	if err := o.Segment.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)

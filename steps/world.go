@@ -268,6 +268,9 @@ type user struct {
 	loggedOut *client.AuthData
 	// dead is a second session opened and ended for "a logged-out token".
 	dead *client.AuthData
+	// taken are the client tasks the user last took with change_state
+	// (nil before "takes … client tasks").
+	taken []meeco.ClientTask
 }
 
 func (w *World) user(name string) (*user, error) {
@@ -391,6 +394,7 @@ type share struct {
 	slot      string
 	terms     string
 	onsharing bool
+	expires   time.Time // expires_at as sent; zero for none
 	id        string
 	record    meeco.Share
 	copyID    string   // the recipient's copy, once known

@@ -718,7 +718,9 @@ var rawTable = []Definition{
 		a2(func(ctx context.Context, w *World, owner, label string) error { return w.DeleteItem(ctx, owner, label) })),
 	def(KindAction, "share.delete_copy", `{user:name} deletes the {label:text} {pronoun:pronoun} received from {from:name}`,
 		"Deletes the user's copy of a received item (DELETE /items/{id} of the copy); the share that delivered it must go with it.",
-		a3(func(ctx context.Context, w *World, name, label, from string) error { return w.DeleteReceived(ctx, name, label, from) })),
+		a3(func(ctx context.Context, w *World, name, label, from string) error {
+			return w.DeleteReceived(ctx, name, label, from)
+		})),
 	def(KindAction, "item.add_slot", `{owner:name} adds a slot {slot:text} holding {value:text} to {label:text}`,
 		"Adds a slot with a value to an own item (PUT /items/{id} with a slot attribute without an id), the value encrypted with the owner's DEK.",
 		a4(func(ctx context.Context, w *World, owner, slot, value, label string) error {
@@ -764,5 +766,7 @@ var rawTable = []Definition{
 		})),
 	def(KindCheck, "task.none", `{user:name} has no task to update the shares of {label:text}`,
 		"The user's client task queue, in every state, holds no update_item_shares task for the item or the user's copy of it.",
-		a2(func(ctx context.Context, w *World, name, label string) error { return w.CheckNoShareTask(ctx, name, label) })),
+		a2(func(ctx context.Context, w *World, name, label string) error {
+			return w.CheckNoShareTask(ctx, name, label)
+		})),
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 	"github.com/vaultcheck/vaultcheck/results"
 	"github.com/vaultcheck/vaultcheck/steps"
@@ -133,6 +134,9 @@ type recorder struct {
 	// done, when set, is told of every scenario of the run that ends
 	// (the progress bar); called without the lock held.
 	done func(status scenarioStatus)
+	// onLedger, when set, gets the ledger of each scenario that ran
+	// (Options.OnLedger).
+	onLedger func(id string, l *ledger.Ledger)
 
 	mu       sync.Mutex
 	problems []problem
@@ -705,6 +709,9 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 			)
 			if w := steps.WorldFrom(ctx); w != nil {
 				led, scrub = ledgerSummary(w), w.Scrubber()
+				if r.onLedger != nil && res.stable != "" && !res.aborted {
+					r.onLedger(res.stable, w.Ledger())
+				}
 			}
 			r.finish(res, pr, led, scrub)
 			if res.status == statusTarget {

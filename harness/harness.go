@@ -202,6 +202,9 @@ type Options struct {
 	// the scenario's key material: a certification bundle keeps it to
 	// re-check the ledger offline; nothing else should.
 	OnLedger func(id string, l *ledger.Ledger)
+	// OnResults, when set, gets the run's results document once the run
+	// ends, before the reports are written from it.
+	OnResults func(*results.Document)
 }
 
 // TargetInfo says where a run's target was.
@@ -428,6 +431,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 	doc := p.document(rec, runInfo{started: started, finished: finished, interrupted: ctx.Err() != nil, exitCode: exit,
 		tags: opts.Tags, failFast: opts.FailFast})
+	if opts.OnResults != nil {
+		opts.OnResults(doc)
+	}
 	sum := summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}
 	if abort == nil && !allPassed(scenarios) {
 		// Read before the container goes; never with the run's context,

@@ -66,10 +66,13 @@ type Options struct {
 
 	// For tests of certification itself, never reachable from the
 	// command line: the suite (nil: the embedded one), the in-process
-	// fake's handler (a fake with faults), and a key source.
+	// fake's handler (a fake with faults), a key source and the profiles.
 	Suite     fs.FS
 	Handler   http.Handler
 	KeySource keysource.Source
+	// Profiles replaces this vaultcheck's profiles, for tests whose own
+	// small suite checks a few requirements; nil means CurrentProfiles.
+	Profiles *ProfileSet
 }
 
 // Outcome is a certification that ran.
@@ -130,6 +133,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	if o.KeySource != nil && o.KeySource.Mode() != o.Keys {
 		return nil, fmt.Errorf("%w: the key source gives %s keys, the run says %s", harness.ErrUsage, o.KeySource.Mode(), o.Keys)
+	}
+	profiles := CurrentProfiles()
+	if o.Profiles != nil {
+		profiles = *o.Profiles
 	}
 	signer := o.Signer
 	if signer == nil {
@@ -194,7 +201,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		KeySource:       o.KeySource,
 		Output:          o.Output,
 		Log:             o.Log,
-		Select:          Selector(o.Declaration),
+		Select:          Selector(o.Declaration, profiles),
 		OnTarget:        func(ti harness.TargetInfo) { target = ti },
 		OnLedger: func(id string, l *ledger.Ledger) {
 			ev := l.Evidence()
@@ -227,8 +234,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 
-	verdict := Decide(doc, o.Declaration, CurrentProfiles())
-	bundle, err := assemble(ctx, o.Declaration, doc, &LedgerRecord{Schema: LedgerSchema, Scenarios: ledgers}, &rec, verdict, signer)
+	verdict := Decide(doc, o.Declaration, profiles)
+	bundle, err := assemble(ctx, o.Declaration, doc, &LedgerRecord{Schema: LedgerSchema, Scenarios: ledgers}, &rec, profiles, verdict, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -256,13 +263,13 @@ func identity(given string, ti harness.TargetInfo) TargetIdentity {
 }
 
 // assemble makes the bundle's files and signs them.
-func assemble(ctx context.Context, decl *Declaration, doc *results.Document, led *LedgerRecord, rec *RunRecord, v Verdict, signer *Signer) (*Bundle, error) {
+func assemble(ctx context.Context, decl *Declaration, doc *results.Document, led *LedgerRecord, rec *RunRecord, profiles ProfileSet, v Verdict, signer *Signer) (*Bundle, error) {
 	files := map[string][]byte{DeclarationFile: bytes.Clone(decl.Source), SignerFile: PublicKeyPEM(signer.Public())}
 	var err error
 	if files[ResultsFile], err = results.Marshal(doc); err != nil {
 		return nil, err
 	}
-	for name, v := range map[string]any{LedgerFile: led, RunFile: rec, ProfilesFile: CurrentProfiles(), VerdictFile: v} {
+	for name, v := range map[string]any{LedgerFile: led, RunFile: rec, ProfilesFile: profiles, VerdictFile: v} {
 		if files[name], err = marshal(v); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrBundle, name, err)
 		}

@@ -112,9 +112,9 @@ func RecheckLedger(ev *ledger.Evidence) *LedgerCheck {
 		}
 		ok, err := c.recheck(e, m, plain)
 		c.count(e, ok, err)
-		if err == nil && ok && isRSA(e.Format) && e.Plain == ledger.PlainKey && !rsaSeen[e.Output] {
+		if (ok || err != nil) && isRSA(e.Format) && e.Plain == ledger.PlainKey && !rsaSeen[e.Output] {
 			rsaSeen[e.Output] = true
-			c.exclusive(e, m)
+			c.exclusive(e, m, err == nil)
 		}
 	}
 	for _, e := range hashes {
@@ -345,7 +345,7 @@ func (c *LedgerCheck) recheckHash(e ledger.EvidenceEntry, m *material, plain map
 
 // exclusive tries a share key wrap with every other private key of the
 // scenario: it must open with the recipient's key only.
-func (c *LedgerCheck) exclusive(e ledger.EvidenceEntry, m *material) {
+func (c *LedgerCheck) exclusive(e ledger.EvidenceEntry, m *material, opensForRecipient bool) {
 	c.ShareKeys++
 	var others []string
 	for _, fp := range sortedKeys(m.privs) {
@@ -360,7 +360,11 @@ func (c *LedgerCheck) exclusive(e ledger.EvidenceEntry, m *material) {
 		c.Exclusive++
 		return
 	}
-	c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("ledger #%d %s (for %s) also opens with %s", e.Seq, e.Subject, m.keyName(e.Key), strings.Join(others, ", ")))
+	how := "also opens with"
+	if !opensForRecipient {
+		how = "opens instead with"
+	}
+	c.OtherKeys = append(c.OtherKeys, fmt.Sprintf("ledger #%d %s (for %s) %s %s", e.Seq, e.Subject, m.keyName(e.Key), how, strings.Join(others, ", ")))
 }
 
 // canonical checks that a Cryppo string of an entry is written as

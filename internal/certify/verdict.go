@@ -112,10 +112,10 @@ func selection(reqs []results.ReqRef, claimed []string, idx requirementIndex) (b
 }
 
 // Selector returns the harness's scenario selection for a certification
-// of decl: scenarios outside the claimed profiles are disabled, with the
-// reason.
-func Selector(decl *Declaration) func(id string, tags []string) (bool, string) {
-	idx := CurrentProfiles().index()
+// of decl under the profiles of set: scenarios outside the claimed
+// profiles are disabled, with the reason.
+func Selector(decl *Declaration, set ProfileSet) func(id string, tags []string) (bool, string) {
+	idx := set.index()
 	claimed := slices.Clone(decl.Profiles)
 	return func(_ string, tags []string) (bool, string) {
 		return selection(results.Requirements(tags), claimed, idx)
@@ -149,7 +149,8 @@ func Decide(doc *results.Document, decl *Declaration, set ProfileSet) Verdict {
 		}
 		if len(sc.Requirements) == 0 {
 			v.Unassigned = append(v.Unassigned, ScenarioRef{ID: sc.ID, Status: sc.Status})
-			if sc.Status != results.Passed {
+			judged := sc.Status != results.Error || sc.ErrorKind == results.ErrorTarget // else said above
+			if sc.Status != results.Passed && sc.Status != results.Disabled && judged {
 				v.Reasons = append(v.Reasons, fmt.Sprintf("scenario %q %s; it names no requirement, so no declaration can excuse it", sc.ID, statusPhrase(sc.Status)))
 			}
 			continue
@@ -282,7 +283,7 @@ func statusPhrase(s results.Status) string {
 	case results.Failed:
 		return "failed"
 	case results.Error:
-		return "ended in an error (the target could not be exercised)"
+		return "ended in an error"
 	case results.Skipped, results.Disabled:
 		return "did not run"
 	}

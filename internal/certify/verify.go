@@ -62,6 +62,9 @@ type VerifyOptions struct {
 	// Suite is the suite the bundle's run must have used; nil means the
 	// one embedded in this vaultcheck. For tests.
 	Suite fs.FS
+	// Profiles are the profiles the bundle must have used; nil means
+	// CurrentProfiles. For tests.
+	Profiles *ProfileSet
 }
 
 // Report is what Verify found.
@@ -249,7 +252,11 @@ func (r *Report) rederive(ctx context.Context, b *Bundle, opened *Opened, o Veri
 	}
 	r.Recorded, r.Product = &rec.verdict, rec.decl.Product
 
-	if d := rec.profiles.diff(CurrentProfiles()); d != "" {
+	want := CurrentProfiles()
+	if o.Profiles != nil {
+		want = *o.Profiles
+	}
+	if d := rec.profiles.diff(want); d != "" {
 		r.fail(KindMismatch, ProfilesFile, "the bundle's profiles are not this vaultcheck's (%s): verify it with the vaultcheck that made it, %s", d, toolName(rec.run.Tool))
 	} else {
 		r.notef("profiles: as this vaultcheck defines them")
@@ -260,9 +267,9 @@ func (r *Report) rederive(ctx context.Context, b *Bundle, opened *Opened, o Veri
 
 	v := Decide(rec.doc, rec.decl, rec.profiles)
 	r.Rederived = &v
-	want, _ := json.Marshal(rec.verdict)
-	got, _ := json.Marshal(v)
-	if !bytes.Equal(want, got) {
+	recorded, _ := json.Marshal(rec.verdict)
+	derived, _ := json.Marshal(v)
+	if !bytes.Equal(recorded, derived) {
 		r.fail(KindMismatch, VerdictFile, "the recorded verdict is not the one the results and the declaration give: %s", verdictDiff(rec.verdict, v))
 	} else {
 		r.notef("verdict: derived again from the recorded steps and the declaration: %s, as recorded", v.Result)

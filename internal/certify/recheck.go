@@ -373,16 +373,39 @@ func (c *LedgerCheck) canonical(e ledger.EvidenceEntry) {
 	if e.Output == "" || !(isAES(e.Format) || isRSA(e.Format)) {
 		return
 	}
-	p, err := cryppo.Parse(e.Output)
-	if err == nil && p.String() == e.Output {
-		c.Canonical++
+	if why := nonCanonical(e.Output); why != "" {
+		c.NonCanonical = append(c.NonCanonical, fmt.Sprintf("ledger #%d %s %s: %s: %s", e.Seq, e.Op, e.Subject, ledger.Shorten(e.Output), why))
 		return
 	}
-	why := "it is written differently from Meeco's libraries"
-	if err != nil {
-		why = err.Error()
+	c.Canonical++
+}
+
+// nonCanonical says how a Cryppo string differs from the form Meeco's
+// libraries write ("" when it does not): it must parse, and write back
+// unchanged. A legacy YAML artifact block (the pre-2020 form, which the
+// libraries still read and a client may still hold) cannot be written
+// back, so for it every base64 part must be the padded URL-safe encoding
+// of its bytes, which is what a re-encoding server would change.
+func nonCanonical(s string) string {
+	p, err := cryppo.Parse(s)
+	switch {
+	case err != nil:
+		return err.Error()
+	case p.Format != cryppo.FormatLegacyYAML && p.String() != s:
+		return "it is written differently from Meeco's libraries (alphabet, padding, artifact order or version byte)"
+	case p.Format == cryppo.FormatLegacyYAML:
+		parts := strings.Split(s, ".")
+		for i, part := range parts {
+			if i == 0 || (len(parts) == 5 && i == 3) {
+				continue // the strategy names
+			}
+			b, err := cryppo.DecodeBase64(part)
+			if err != nil || cryppo.EncodeBase64(b) != part {
+				return fmt.Sprintf("part %d is not padded URL-safe base64", i+1)
+			}
+		}
 	}
-	c.NonCanonical = append(c.NonCanonical, fmt.Sprintf("ledger #%d %s%s: %s: %s", e.Seq, e.Op, " "+e.Subject, ledger.Shorten(e.Output), why))
+	return ""
 }
 
 // sortedErrors returns the union of a check's problems, for messages.

@@ -244,3 +244,28 @@ func TestRecheckLedgerNeverShowsSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestNonCanonical(t *testing.T) {
+	k := cryppo.GenerateSymmetricKey()
+	good := aes(t, k, []byte("value"))
+	// A legacy YAML string from Meeco's vectors: read by the libraries,
+	// never written; it is what it is, as long as its base64 is.
+	legacy := "Aes256Gcm.YjFDXdjfsqYM9pgd6U_OllLYtH07.LS0tCml2OiAhYmluYXJ5IHwtCiAgcjJVRFB5MkI3QUg3RytuWAphdDogIWJpbmFyeSB8LQogICtKTTh2a2dpaER5WURBZUQvczNRa3c9PQphZDogbm9uZQo="
+	for _, s := range []string{good, legacy, rsaWrap(t, rsaKeys(t)[0], []byte("k"))} {
+		if why := nonCanonical(s); why != "" {
+			t.Errorf("%s: %s", ledger.Shorten(s), why)
+		}
+	}
+	for name, s := range map[string]string{
+		"unpadded":           strings.TrimRight(good, "="),
+		"legacy unpadded":    strings.TrimRight(legacy, "="),
+		"standard alphabet":  strings.Replace(legacy, "_", "/", 1),
+		"not Cryppo":         "Aes256Gcm.",
+		"unknown strategy":   "Aes128Ofb." + strings.SplitN(good, ".", 2)[1],
+		"artifacts replaced": strings.SplitN(good, ".", 3)[0] + "." + strings.SplitN(good, ".", 3)[1] + "." + strings.SplitN(legacy, ".", 3)[2] + "x",
+	} {
+		if nonCanonical(s) == "" {
+			t.Errorf("%s: taken as canonical", name)
+		}
+	}
+}

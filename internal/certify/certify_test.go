@@ -338,6 +338,30 @@ func TestForgedBundlesDoNotRederive(t *testing.T) {
 			}
 			t.Fatal("no encryption in the ledger")
 		}, nil, "its ledger re-verified in the run, but not offline"},
+		{"a step that failed in a scenario that passed", func(b *Bundle) {
+			doc, err := results.Parse(b.Files[ResultsFile], ResultsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := &doc.Scenarios[0].Steps[len(doc.Scenarios[0].Steps)-1]
+			st.Status, st.Result, st.Message = results.Failed, results.ResultFailed, "want 1, got 2"
+			doc.Totals = results.Count(doc.Scenarios)
+			if b.Files[ResultsFile], err = results.Marshal(doc); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, "passed, but a step is failed"},
+		{"a step that never ran in a scenario that passed", func(b *Bundle) {
+			doc, err := results.Parse(b.Files[ResultsFile], ResultsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := &doc.Scenarios[0].Steps[len(doc.Scenarios[0].Steps)-1]
+			st.Status, st.Result = results.Skipped, results.ResultSkipped
+			doc.Totals = results.Count(doc.Scenarios)
+			if b.Files[ResultsFile], err = results.Marshal(doc); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, "steps did not pass"},
 		{"a requirement dropped from a scenario", replace(ResultsFile, `"id": "CONN-EXISTS-01"`, `"id": "ITEM-VALUE-01"`), nil, "names requirements"},
 		{"the keys", replace(RunFile, `"keys": "fast"`, `"keys": "fresh"`), nil, `keys "fresh", results.json says "fast"`},
 		{"the declaration", replace(DeclarationFile, `profiles = ["core"]`, `profiles = ["core", "extended"]`), nil, "verdict.json"},

@@ -262,6 +262,7 @@ func (r *Report) rederive(ctx context.Context, b *Bundle, opened *Opened, o Veri
 		r.notef("profiles: as this vaultcheck defines them")
 	}
 	r.checkSuite(ctx, rec, o)
+	r.checkSteps(rec.doc)
 	r.checkRun(rec)
 	r.checkLedgers(rec)
 
@@ -352,6 +353,55 @@ func refs(rs []results.ReqRef) []string {
 		out = append(out, r.String())
 	}
 	return out
+}
+
+// checkSteps derives each scenario's status again from its recorded
+// steps: a scenario passed only if every step did and nothing went wrong
+// with it as a whole; one whose step failed or erred has at least that
+// status; a failure no step shows is explained by the scenario's message
+// (a ledger that did not re-verify, a secret found in clear); one that did
+// not run has no step that ran.
+func (r *Report) checkSteps(doc *results.Document) {
+	n := len(r.Problems)
+	bad := func(sc *results.Scenario, format string, args ...any) {
+		r.fail(KindMismatch, ResultsFile, "scenario %q is %s, but %s", sc.ID, sc.Status, fmt.Sprintf(format, args...))
+	}
+	for i := range doc.Scenarios {
+		sc := &doc.Scenarios[i]
+		worst := results.Passed
+		ran := 0
+		for _, st := range sc.Steps {
+			if st.Status == results.Failed || st.Status == results.Error {
+				worst = results.Worst(worst, st.Status)
+			}
+			if st.Status != results.Skipped && st.Status != results.Disabled {
+				ran++
+			}
+		}
+		switch sc.Status {
+		case results.Passed:
+			if worst != results.Passed {
+				bad(sc, "a step %s", worst)
+			} else if ran != len(sc.Steps) {
+				bad(sc, "%d of its %d steps did not pass", len(sc.Steps)-ran, len(sc.Steps))
+			} else if sc.Message != "" {
+				bad(sc, "it has a problem of its own")
+			}
+		case results.Failed, results.Error:
+			if worst.Rank() > sc.Status.Rank() {
+				bad(sc, "a step %s", worst)
+			} else if worst == results.Passed && sc.Message == "" {
+				bad(sc, "no step failed and nothing says why")
+			}
+		case results.Disabled, results.Skipped:
+			if ran > 0 && sc.Status == results.Disabled {
+				bad(sc, "%d of its steps ran", ran)
+			}
+		}
+	}
+	if len(r.Problems) == n {
+		r.notef("steps: every scenario's status follows from its recorded steps")
+	}
 }
 
 // checkRun compares run.json with the results it describes.

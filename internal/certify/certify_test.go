@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vaultcheck/vaultcheck/fakevault"
 	"github.com/vaultcheck/vaultcheck/harness"
@@ -457,5 +458,37 @@ func TestHonestRunsOnly(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{Declaration: d, Target: "inproc", Keys: "slow"}); !errors.Is(err, harness.ErrUsage) {
 		t.Errorf("keys slow: %v", err)
+	}
+}
+
+// TestRunCutShort certifies a Vault so slow that the run's deadline
+// passes: the certification is refused, its bundle is written all the
+// same, and it verifies as refused.
+func TestRunCutShort(t *testing.T) {
+	d, err := ParseDeclaration("vendor.hcl", []byte(fixtureDeclaration+`profiles = ["core"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := fakevault.New()
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == meeco.VaultPrefix+meeco.VConnections {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(5 * time.Second):
+			}
+		}
+		fake.ServeHTTP(w, r)
+	})
+	oc, err := Run(context.Background(), Options{Declaration: d, Target: harness.TargetInproc, Keys: "fast",
+		Suite: os.DirFS("testdata/suite"), Handler: slow, Profiles: &fixtureProfiles, Timeout: 2 * time.Second, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc.Verdict.Result != Refused || oc.ExitCode() != harness.ExitUnexercised || oc.RunErr == nil {
+		t.Fatalf("verdict %s, exit %d, run error %v; reasons %q", oc.Verdict.Result, oc.ExitCode(), oc.RunErr, oc.Verdict.Reasons)
+	}
+	if rep := verifyFixture(oc.Bundle, nil); rep.ExitCode() != VerifyRefused {
+		t.Errorf("verify: exit %d, %v", rep.ExitCode(), rep.Problems)
 	}
 }

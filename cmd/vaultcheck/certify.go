@@ -110,8 +110,8 @@ crypto self-test failed; 4 the target could not be exercised (refused; the bundl
 			if declPath == "" {
 				return usageErrorf("certify: --declaration is required: the vendor's HCL declaration of what is claimed")
 			}
-			if o.Target == "" {
-				return usageErrorf("certify: --target is required: a URL serving /vault and /keystore, docker:IMAGE, or inproc (the built-in fake)")
+			if o.Target == "" && (o.VaultURL == "" || o.KeystoreURL == "") {
+				return usageErrorf("certify: --target is required: a URL serving /vault and /keystore, docker:IMAGE, or inproc (the built-in fake); or both --vault-url and --keystore-url")
 			}
 			if !cmd.Flags().Changed("subscription-key") {
 				o.SubscriptionKey = os.Getenv(subscriptionKeyEnv)
@@ -172,6 +172,8 @@ crypto self-test failed; 4 the target could not be exercised (refused; the bundl
 	f := cmd.Flags()
 	f.StringVar(&declPath, "declaration", "", "the vendor's declaration (HCL)")
 	f.StringVar(&o.Target, "target", "", `the Vault to certify: a base URL serving /vault and /keystore, docker:IMAGE[:TAG], or "inproc"`)
+	f.StringVar(&o.VaultURL, "vault-url", "", "Vault API URL (default TARGET/vault)")
+	f.StringVar(&o.KeystoreURL, "keystore-url", "", "Keystore API URL (default TARGET/keystore)")
 	f.StringVar(&out, "out", "certification", "folder for the bundle (DIR/bundle, DIR/bundle.tar.gz) and the signer's public key; must not hold a bundle yet")
 	f.StringVar(&signingKey, "signing-key", "", "Ed25519 private key (PKCS#8 PEM) that signs the bundle (default: a fresh key, printed)")
 	f.StringVar(&o.Keys, "keys", "", `"fresh" (the default); "fast" only against inproc`)

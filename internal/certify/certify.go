@@ -45,6 +45,9 @@ type Options struct {
 	// Target is "inproc", a base URL serving /vault and /keystore, or
 	// "docker:IMAGE[:TAG]".
 	Target string
+	// VaultURL and KeystoreURL name services on different hosts, as
+	// harness.Options' do; given both, Target may be empty.
+	VaultURL, KeystoreURL string
 	// SubscriptionKey is sent as Meeco's subscription key.
 	SubscriptionKey string
 	// Keys is "fresh" (the default) or "fast", which only the in-process
@@ -120,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
-	inproc := o.Target == "" || o.Target == harness.TargetInproc
+	inproc := (o.Target == "" || o.Target == harness.TargetInproc) && o.VaultURL == "" && o.KeystoreURL == ""
 	switch o.Keys {
 	case "", keysource.ModeFresh:
 		o.Keys = keysource.ModeFresh
@@ -186,6 +189,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		FS:              o.Suite,
 		SourceLine:      hclscenario.SourceLine,
 		Target:          o.Target,
+		VaultURL:        o.VaultURL,
+		KeystoreURL:     o.KeystoreURL,
 		SubscriptionKey: o.SubscriptionKey,
 		HTTPClient:      &http.Client{Timeout: reqLimit, Transport: ident},
 		RequestTimeout:  reqLimit,
@@ -223,7 +228,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, runErr
 	}
 	rec.ExitCode = code
-	rec.Target = identity(o.Target, target)
+	rec.Target = identity(o.Target, inproc, target)
 	rec.Target.Target = doc.Run.Target // as results.json names it (a URL without its trailing slash)
 	ident.identity(&rec.Target)
 	rec.Suite.RanDigest = doc.Run.SuiteDigest
@@ -250,10 +255,10 @@ func nonZero(d, def time.Duration) time.Duration {
 }
 
 // identity is the target as recorded, before what its responses showed.
-func identity(given string, ti harness.TargetInfo) TargetIdentity {
+func identity(given string, inproc bool, ti harness.TargetInfo) TargetIdentity {
 	id := TargetIdentity{Target: given, Kind: "url", VaultURL: ti.VaultURL, KeystoreURL: ti.KeystoreURL}
 	switch {
-	case ti.Inproc || given == "" || given == harness.TargetInproc:
+	case ti.Inproc || inproc:
 		id.Target, id.Kind = harness.TargetInproc, "inproc"
 	case strings.HasPrefix(given, harness.TargetDockerPrefix):
 		id.Kind = "docker"

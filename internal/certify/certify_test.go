@@ -456,6 +456,10 @@ func TestHonestRunsOnly(t *testing.T) {
 			t.Errorf("--keys fast against %s: %v", target, err)
 		}
 	}
+	_, err = Run(context.Background(), Options{Declaration: d, VaultURL: "http://127.0.0.1:1/vault", KeystoreURL: "http://127.0.0.1:1/keystore", Keys: "fast", Log: io.Discard})
+	if !errors.Is(err, ErrDishonest) {
+		t.Errorf("--keys fast against services by URL: %v", err)
+	}
 	if _, err := Run(context.Background(), Options{Declaration: d, Target: "inproc", Keys: "slow"}); !errors.Is(err, harness.ErrUsage) {
 		t.Errorf("keys slow: %v", err)
 	}

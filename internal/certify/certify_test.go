@@ -40,7 +40,7 @@ const knownConnExists = `known_failure "CONN-EXISTS-01" {
 
 // certifyFixture certifies the in-process fake (handler nil: a clean
 // one) with the fixture suite.
-func certifyFixture(t *testing.T, declSrc string, handler http.Handler, signer *Signer) *Outcome {
+func certifyFixture(t testing.TB, declSrc string, handler http.Handler, signer *Signer) *Outcome {
 	t.Helper()
 	d, err := ParseDeclaration("vendor.hcl", []byte(fixtureDeclaration+declSrc))
 	if err != nil {
@@ -96,7 +96,7 @@ var (
 
 // clean is one certification of the clean fake claiming core, shared by
 // the tests that tamper with its bundle.
-func clean(t *testing.T) (*Outcome, *Signer) {
+func clean(t testing.TB) (*Outcome, *Signer) {
 	t.Helper()
 	cleanOnce.Do(func() {
 		cleanSigner, _ = NewSigner()

@@ -17,7 +17,7 @@ var (
 
 // rsaKeys returns three small RSA keys, made once: the re-check does not
 // care about their size, and 4096-bit ones take a second each.
-func rsaKeys(t *testing.T) []*cryppo.PrivateKey {
+func rsaKeys(t testing.TB) []*cryppo.PrivateKey {
 	t.Helper()
 	testKeysOnce.Do(func() {
 		for range 3 {
@@ -31,7 +31,7 @@ func rsaKeys(t *testing.T) []*cryppo.PrivateKey {
 	return testKeys
 }
 
-func aes(t *testing.T, k cryppo.SymmetricKey, pt []byte) string {
+func aes(t testing.TB, k cryppo.SymmetricKey, pt []byte) string {
 	t.Helper()
 	s, err := cryppo.EncryptAES(k, pt)
 	if err != nil {
@@ -40,7 +40,7 @@ func aes(t *testing.T, k cryppo.SymmetricKey, pt []byte) string {
 	return s
 }
 
-func rsaWrap(t *testing.T, k *cryppo.PrivateKey, pt []byte) string {
+func rsaWrap(t testing.TB, k *cryppo.PrivateKey, pt []byte) string {
 	t.Helper()
 	s, err := cryppo.EncryptRSA(k.Public(), pt)
 	if err != nil {
@@ -52,7 +52,7 @@ func rsaWrap(t *testing.T, k *cryppo.PrivateKey, pt []byte) string {
 // sharingLedger records what a scenario of Alice sharing a value with Bob
 // records: keys made and wrapped, a value encrypted, hashed and read by
 // Bob with the share DEK wrapped to his key, and refusals by Carol.
-func sharingLedger(t *testing.T) *ledger.Ledger {
+func sharingLedger(t testing.TB) *ledger.Ledger {
 	keys := rsaKeys(t)
 	alice, bob, carol := keys[0], keys[1], keys[2]
 	l := ledger.New()

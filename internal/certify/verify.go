@@ -478,7 +478,7 @@ func (r *Report) checkLedgers(rec *recorded) {
 		}
 	}
 	if len(r.Problems) == n {
-		r.notef("ledger: %d scenarios, %d entries: %d re-done from the recorded material and matched, %d not re-checkable (keys derived from passwords, refusals that are not decryptions); %d share keys open with the recipient's key and no other of their scenario; %d Cryppo strings canonical",
+		r.notef("ledger: %d scenarios, %d entries: %d re-done from the recorded material and matched, %d not re-checkable (keys derived from passwords, refusals that are not decryptions, hash checks of values no recorded decryption gives); %d share keys open with the recipient's key and no other of their scenario; %d Cryppo strings canonical",
 			len(checks), entries, checked, notCheckable, exclusive, canonical)
 		if shareKeys != exclusive {
 			r.notef("ledger: %d share keys open with another key too, in scenarios that did not pass", shareKeys-exclusive)

@@ -408,7 +408,7 @@ func nonCanonical(s string) string {
 	return ""
 }
 
-// sortedErrors returns the union of a check's problems, for messages.
+// problems returns everything the check found wrong, for messages.
 func (c *LedgerCheck) problems() []string {
 	return slices.Concat(c.Errors, c.OtherKeys, c.NonCanonical)
 }

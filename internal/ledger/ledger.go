@@ -93,6 +93,9 @@ type Entry struct {
 	Note    string // anything else worth showing, e.g. why an op was refused
 
 	check func() error
+	// plain says what the entry's plaintext is, for Evidence: PlainKey,
+	// PlainPrivateKey or PlainData; "" when it has none.
+	plain string
 }
 
 // Checkable reports whether Verify can re-do this entry.
@@ -132,6 +135,9 @@ type Ledger struct {
 	entries []Entry
 	privs   map[string]*cryppo.PrivateKey // by public-key fingerprint
 	secrets []Secret
+	// keys are the symmetric keys (AES keys, HMAC verification keys) the
+	// entries used or made, by Fingerprint, for Evidence.
+	keys map[string][]byte
 }
 
 // Secret is raw key material the client made or opened, kept so that the
@@ -190,7 +196,7 @@ func New() *Ledger {
 		// would only weaken the digests, never the protocol.
 		salt = []byte("vaultcheck ledger fallback salt!")
 	}
-	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}}
+	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}, keys: map[string][]byte{}}
 }
 
 // DataDigest returns the digest the ledger shows for a data plaintext: the

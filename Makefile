@@ -8,7 +8,7 @@ FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
 
-.PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors docker-image clean
+.PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors docker-image certify-example clean
 
 MODULE := github.com/vaultcheck/vaultcheck
 
@@ -59,7 +59,7 @@ PLAIN_PKGS := $(MODULE) \
 # would not see them), and the vectors commands (pure crypto) run without
 # -race, the rest with it.
 SPLIT_PKG         := $(MODULE)/cmd/vaultcheck
-SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun)$$
+SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand)$$
 
 # The harness's whole suite against the Dockerfile's image (docker target)
 # runs without -race too: 10 s plain, 92 s with -race on the loaded machine;
@@ -74,10 +74,18 @@ DOCKER_PLAIN_TESTS := ^TestDockerSuite$$
 SELFCHECK_PKG  := $(MODULE)/internal/selfcheck
 SELFCHECK_TEST := ^TestSelfcheck$$
 
+# Certification: the certifications of the fake with a sample of faults run
+# the whole suite once per fault (about 40 s plain, several minutes with
+# -race), like the other whole-suite runs without the race detector; the
+# certifications of the small fixture suite and the offline verifications
+# run with it.
+CERTIFY_PKG         := $(MODULE)/internal/certify
+CERTIFY_PLAIN_TESTS := ^TestCertifyRefuses(Faults|EveryFault)$$
+
 # Every other package, new ones included, is tested with -race: the fake's
 # store, the harness, the key source, the steps, the client, the ledger, the
 # redacting transport, the meeco command.
-RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(SPLIT_PKG) $(DOCKER_PKG),$(shell $(GO) list $(PKGS)))
+RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(SPLIT_PKG) $(DOCKER_PKG) $(CERTIFY_PKG),$(shell $(GO) list $(PKGS)))
 
 all: build
 
@@ -102,10 +110,12 @@ test: vet
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
 	$(GO) test -race -count=1 -skip '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
+	$(GO) test -race -count=1 -skip '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
 	$(GO) test -count=1 $(PLAIN_PKGS)
 	$(GO) test -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
 	$(GO) test -count=1 -run '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
 	$(GO) test -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
+	$(GO) test -count=1 -run '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).
@@ -145,6 +155,11 @@ IMAGE ?= vaultcheck-fake
 docker-image:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -ldflags '$(LDFLAGS)' -o $(BIN)/docker/vaultcheck ./cmd/vaultcheck
 	docker build -t $(IMAGE) .
+
+# The certification walkthrough of docs/certify.md: certify vaultcheck serve
+# by URL, verify, a declared known failure, an unexpected pass, tampering.
+certify-example: build
+	examples/certify/run.sh
 
 clean:
 	rm -rf $(BIN) out

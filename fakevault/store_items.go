@@ -463,7 +463,7 @@ func (s *Store) ListItems(uid string, f ItemFilter, p Page) (*meeco.ItemsRespons
 	defer s.mu.RUnlock()
 	var recs []*item
 	for _, it := range s.userItems[uid] {
-		if s.itemMatches(uid, it, f) {
+		if s.itemMatches(uid, it, f) && !s.copyExpired(it) {
 			recs = append(recs, it)
 		}
 	}
@@ -479,10 +479,31 @@ func (s *Store) ListItems(uid string, f ItemFilter, p Page) (*meeco.ItemsRespons
 // heldItem returns the item if uid holds it; anyone else's is not found.
 func (s *Store) heldItem(uid, id string) (*item, error) {
 	it := s.items[id]
-	if it == nil || it.userID != uid {
+	if it == nil || it.userID != uid || s.copyExpired(it) {
 		return nil, errNotFound("item")
 	}
 	return it, nil
+}
+
+// copyExpired reports whether it is a recipient's copy whose every share
+// has expired: the copy is then gone for its recipient as the shares are
+// (404, not listed), though the store keeps it. Hiding only the shares
+// would leave the ciphertext readable by a recipient who kept the DEK.
+func (s *Store) copyExpired(it *item) bool {
+	if it.own || s.has(FaultShareNeverExpires) {
+		return false
+	}
+	delivered := false
+	for _, sh := range s.itemShares[it.originalID] {
+		if sh.recipientID != it.userID {
+			continue
+		}
+		if !s.expired(sh) {
+			return false
+		}
+		delivered = true
+	}
+	return delivered
 }
 
 // GetItem answers GET /items/{id}.
@@ -810,7 +831,7 @@ func (s *Store) heldSlot(uid, id string) (*slot, *item, error) {
 		return nil, nil, errNotFound("slot")
 	}
 	it := s.items[sl.itemID]
-	if it == nil || it.userID != uid {
+	if it == nil || it.userID != uid || s.copyExpired(it) {
 		return nil, nil, errNotFound("slot")
 	}
 	return sl, it, nil

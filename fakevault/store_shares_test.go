@@ -549,8 +549,17 @@ func TestExpiredShare(t *testing.T) {
 	if _, err := f.st.GetIncoming(bob, sh.ID); err != nil {
 		t.Fatal(err)
 	}
+	cp := f.received(bob, sh.ID)
 	f.advance(2 * time.Hour)
-	_, err := f.st.GetIncoming(bob, sh.ID)
+	// The copy goes with the share: not readable, not listed, nor its slots.
+	_, err := f.st.GetItem(bob, cp.Item.ID)
+	wantKind(t, err, meeco.NotFound)
+	_, err = f.st.GetSlot(bob, cp.Slots[0].ID)
+	wantKind(t, err, meeco.NotFound)
+	if items, _ := f.st.ListItems(bob, ItemFilter{}, Page{}); len(items.Items) != 0 {
+		t.Fatalf("expired share: Bob lists %d items, want 0", len(items.Items))
+	}
+	_, err = f.st.GetIncoming(bob, sh.ID)
 	wantKind(t, err, meeco.NotFound)
 	_, err = f.st.GetIncomingItem(bob, sh.ID)
 	wantKind(t, err, meeco.NotFound)

@@ -23,6 +23,7 @@
 //	{envelope} = (?:key encryption key|data encryption key|wrapped private keys|session token)
 //	{error} = [^"]*
 //	{exponent} = \d+
+//	{field} = (?:terms|expiry date)
 //	{form} = [^"]*
 //	{from} = [A-Z][A-Za-z0-9]*
 //	{invitee} = [A-Z][A-Za-z0-9]*
@@ -35,8 +36,10 @@
 //	{pages} = \d+
 //	{password} = [^"]*
 //	{per} = \d+
+//	{permits} = (?:permits|does not permit)
 //	{reader} = [A-Z][A-Za-z0-9]*
 //	{recipient} = [A-Z][A-Za-z0-9]*
+//	{seconds} = \d+
 //	{sender} = [A-Z][A-Za-z0-9]*
 //	{size} = \d+
 //	{slot} = [^"]*
@@ -522,11 +525,22 @@ func shareExpiresAt(ctx *godog.ScenarioContext) {
 
 // shareOnshare registers step share.onshare.
 func shareOnshare(ctx *godog.ScenarioContext) {
-	// share.onshare (action): <Sender> shares the "<label>" she|he|they received from <From> with <Recipient>
+	// share.onshare (action): <Sender> shares the "<label>" she|he|they received from <From> with <Recipient>[ allowing on-sharing]
 	//
 	// On-shares a received item: the values re-encrypted under a new DEK, the owner's
-	// verification keys passed on, no hash of the sender's own.
+	// verification keys passed on, no hash of the sender's own. "allowing on-sharing" asks for
+	// what only the owner may grant: the Vault must force it off.
 	ctx.Step(`{sender} shares the "{label}" she/he/they received from {from} with {recipient}`, nil)
+}
+
+// shareOnshareOnsharing registers step share.onshare.
+func shareOnshareOnsharing(ctx *godog.ScenarioContext) {
+	// share.onshare (action): <Sender> shares the "<label>" she|he|they received from <From> with <Recipient>[ allowing on-sharing]
+	//
+	// On-shares a received item: the values re-encrypted under a new DEK, the owner's
+	// verification keys passed on, no hash of the sender's own. "allowing on-sharing" asks for
+	// what only the owner may grant: the Vault must force it off.
+	ctx.Step(`{sender} shares the "{label}" she/he/they received from {from} with {recipient} allowing on-sharing`, nil)
 }
 
 // shareAccept registers step share.accept.
@@ -547,11 +561,24 @@ func shareDelete(ctx *godog.ScenarioContext) {
 
 // shareUpdate registers step share.update.
 func shareUpdate(ctx *godog.ScenarioContext) {
-	// share.update (action): <Owner> updates the shares of "<label>"
+	// share.update (action): <Owner> updates the shares of "<label>"[ sending every slot to every share]
 	//
 	// Re-keys every share of the item (one new DEK for all, slots re-encrypted), by running the
-	// Vault's update_item_shares tasks.
+	// Vault's update_item_shares tasks. "sending every slot to every share" does as Meeco's SDK
+	// does: a one-slot share is sent the other slots' values too, which the Vault must not
+	// deliver.
 	ctx.Step(`{owner} updates the shares of "{label}"`, nil)
+}
+
+// shareUpdateSdk registers step share.update.
+func shareUpdateSdk(ctx *godog.ScenarioContext) {
+	// share.update (action): <Owner> updates the shares of "<label>"[ sending every slot to every share]
+	//
+	// Re-keys every share of the item (one new DEK for all, slots re-encrypted), by running the
+	// Vault's update_item_shares tasks. "sending every slot to every share" does as Meeco's SDK
+	// does: a one-slot share is sent the other slots' values too, which the Vault must not
+	// deliver.
+	ctx.Step(`{owner} updates the shares of "{label}" sending every slot to every share`, nil)
 }
 
 // shareDekForm registers step share.dek_form.
@@ -1093,14 +1120,6 @@ func itemNoSlots(ctx *godog.ScenarioContext) {
 	ctx.Step(`{owner}'s item "{label}" has no {slots}`, nil)
 }
 
-// itemDelete registers step item.delete.
-func itemDelete(ctx *godog.ScenarioContext) {
-	// item.delete (action): <Owner> deletes her|his|their item "<label>"
-	//
-	// DELETE /items/{id} of an own item.
-	ctx.Step(`{owner} deletes her/his/their item "{label}"`, nil)
-}
-
 // itemGone registers step item.gone.
 func itemGone(ctx *godog.ScenarioContext) {
 	// item.gone (check): <Owner>'s item "<label>" is gone with its slots
@@ -1330,4 +1349,230 @@ func tamperKey(ctx *godog.ScenarioContext) {
 	// (the KEK, the DEK, each wrapped private key, the Vault session token) and checks the
 	// client rejects each with the error kind it must.
 	ctx.Step(`every tampered variant of {user}'s {envelope} is rejected`, nil)
+}
+
+// shareForSeconds registers step share.for_seconds.
+func shareForSeconds(ctx *godog.ScenarioContext) {
+	// share.for_seconds (action): <Sender> shares "<label>" with <Recipient> for <seconds> second(s)
+	//
+	// Shares an own item with a connected user with expires_at this many seconds from now, to
+	// see it expire.
+	ctx.Step(`{sender} shares "{label}" with {recipient} for {seconds} second(s)`, nil)
+}
+
+// shareWithoutVerification registers step share.without_verification.
+func shareWithoutVerification(ctx *godog.ScenarioContext) {
+	// share.without_verification (action): <Sender> shares "<label>" with <Recipient> without value verification hashes|keys
+	//
+	// Shares an own item as the client does but with every value lacking its verification hash
+	// (or its encrypted verification key), which the Vault must refuse from an owner; follow it
+	// with a refusal check.
+	ctx.Step(`{sender} shares "{label}" with {recipient} without value verification hashes/keys`, nil)
+}
+
+// shareUnknownSlot registers step share.unknown_slot.
+func shareUnknownSlot(ctx *godog.ScenarioContext) {
+	// share.unknown_slot (action): <Sender> shares "<label>" with <Recipient> with a value for a slot the item does not have
+	//
+	// Shares an own item as the client does plus a value for a slot id the item lacks, which the
+	// Vault must refuse (and make no share); follow it with a refusal check.
+	ctx.Step(`{sender} shares "{label}" with {recipient} with a value for a slot the item does not have`, nil)
+}
+
+// shareStranger registers step share.stranger.
+func shareStranger(ctx *godog.ScenarioContext) {
+	// share.stranger (action): <Sender> shares "<label>" with <Recipient> although they are not connected
+	//
+	// Shares an own item with a registered user the sender has no connection to (her login
+	// public key and keypair id), which the Vault must refuse; follow it with a refusal check.
+	ctx.Step(`{sender} shares "{label}" with {recipient} although they are not connected`, nil)
+}
+
+// shareOnshareOwnHashes registers step share.onshare_own_hashes.
+func shareOnshareOwnHashes(ctx *godog.ScenarioContext) {
+	// share.onshare_own_hashes (action): <Sender> shares the "<label>" she|he|they received from <From> with <Recipient> vouching for its values with hashes of her|his|their own
+	//
+	// On-shares a received item with new verification keys and hashes the on-sharer made, which
+	// only the owner may send: the Vault must refuse them; follow it with a refusal check.
+	ctx.Step(`{sender} shares the "{label}" she/he/they received from {from} with {recipient} vouching for its values with hashes of her/his/their own`, nil)
+}
+
+// shareOnsharingChange registers step share.onsharing_change.
+func shareOnsharingChange(ctx *godog.ScenarioContext) {
+	// share.onsharing_change (action): <User> allows|withdraws on-sharing of the share of "<label>" to <Recipient>
+	//
+	// Sets the share's onsharing_permitted with PUT /shares. Only the item's owner may allow it;
+	// withdrawing it deletes the on-shares made from the share.
+	ctx.Step(`{user} allows/withdraws on-sharing of the share of "{label}" to {recipient}`, nil)
+}
+
+// shareOnsharing registers step share.onsharing.
+func shareOnsharing(ctx *godog.ScenarioContext) {
+	// share.onsharing (check): the share of "<label>" to <Recipient> permits|does not permit on-sharing
+	//
+	// Sender and recipient both read this onsharing_permitted.
+	ctx.Step(`the share of "{label}" to {recipient} {permits} on-sharing`, nil)
+}
+
+// shareOwnerHashes registers step share.owner_hashes.
+func shareOwnerHashes(ctx *godog.ScenarioContext) {
+	// share.owner_hashes (check): the share of "<label>" to <Recipient> carries the verification hashes <Owner> made
+	//
+	// Every value of the on-share's copy has the value_verification_hash that the owner's own
+	// share delivered for that slot, not one the on-sharer made.
+	ctx.Step(`the share of "{label}" to {recipient} carries the verification hashes {owner} made`, nil)
+}
+
+// shareCopyHidesOwner registers step share.copy_hides_owner.
+func shareCopyHidesOwner(ctx *godog.ScenarioContext) {
+	// share.copy_hides_owner (check): <Recipient>'s copy of "<label>" does not reveal <Owner> as its owner
+	//
+	// A copy received through an on-share has no owner_id of the owner, on the item or any slot,
+	// at GET /incoming_shares/{id}/item and GET /items/{id}.
+	ctx.Step(`{recipient}'s copy of "{label}" does not reveal {owner} as its owner`, nil)
+}
+
+// shareOnlySlots registers step share.only_slots.
+func shareOnlySlots(ctx *godog.ScenarioContext) {
+	// share.only_slots (check): <Recipient>'s copy of "<label>" has only slot[s] "<slot>"[, "<slot>" and "<slot>"]
+	//
+	// The recipient's copy has exactly these slots, no other even without a value, at GET
+	// /incoming_shares/{id}/item and GET /items/{id}.
+	ctx.Step(`{recipient}'s copy of "{label}" has only {slots}`, nil)
+}
+
+// shareHasNone registers step share.has_none.
+func shareHasNone(ctx *godog.ScenarioContext) {
+	// share.has_none (check): the share of "<label>" to <Recipient> has no terms|expiry date
+	//
+	// A share made without terms (or without an expiry date) carries none, as sender and
+	// recipient read it.
+	ctx.Step(`the share of "{label}" to {recipient} has no {field}`, nil)
+}
+
+// shareAcceptDenied registers step share.accept_denied.
+func shareAcceptDenied(ctx *godog.ScenarioContext) {
+	// share.accept_denied (check): <Actor> cannot accept the share of "<label>" to <Recipient>
+	//
+	// PUT /incoming_shares/{id}/accept by anyone but the recipient is refused (4xx), and the
+	// share keeps its acceptance state.
+	ctx.Step(`{actor} cannot accept the share of "{label}" to {recipient}`, nil)
+}
+
+// shareLostOnExpiry registers step share.lost_on_expiry.
+func shareLostOnExpiry(ctx *godog.ScenarioContext) {
+	// share.lost_on_expiry (check): <Recipient> loses the share of "<label>" when it expires
+	//
+	// Waits for the share's expires_at (plus a few seconds' grace); then the share and its item
+	// answer 404 to the recipient, no list holds them, and the copy is neither readable nor
+	// listed.
+	ctx.Step(`{recipient} loses the share of "{label}" when it expires`, nil)
+}
+
+// itemDelete registers step item.delete.
+func itemDelete(ctx *godog.ScenarioContext) {
+	// item.delete (action): <Owner> deletes her|his|their item "<label>"
+	//
+	// Deletes an own item (DELETE /items/{id}); its slots, its shares and on-shares, and every
+	// recipient's copy, must go with it.
+	ctx.Step(`{owner} deletes her/his/their item "{label}"`, nil)
+}
+
+// shareDeleteCopy registers step share.delete_copy.
+func shareDeleteCopy(ctx *godog.ScenarioContext) {
+	// share.delete_copy (action): <User> deletes the "<label>" she|he|they received from <From>
+	//
+	// Deletes the user's copy of a received item (DELETE /items/{id} of the copy); the share
+	// that delivered it must go with it.
+	ctx.Step(`{user} deletes the "{label}" she/he/they received from {from}`, nil)
+}
+
+// shareRekeyForeign registers step share.rekey_foreign.
+func shareRekeyForeign(ctx *godog.ScenarioContext) {
+	// share.rekey_foreign (action): <User> re-keys the share of "<label>" to <Recipient>
+	//
+	// A user who holds a copy of the item but does not own it re-keys a share of it with values
+	// of its own (PUT /items/{id}/shares on the copy), which only the owner may; follow it with
+	// a refusal check.
+	ctx.Step(`{user} re-keys the share of "{label}" to {recipient}`, nil)
+}
+
+// shareItemShares registers step share.item_shares.
+func shareItemShares(ctx *godog.ScenarioContext) {
+	// share.item_shares (check): <Owner>'s item "<label>" lists the shares to <Users>
+	//
+	// The owner's GET /items/{id}/shares lists the share to each user, on-shares included, with
+	// the owner's item id and the recipient's connection public key (what the owner re-keys
+	// from).
+	ctx.Step(`{owner}'s item "{label}" lists the shares to {users}`, nil)
+}
+
+// shareItemSharesDenied registers step share.item_shares_denied.
+func shareItemSharesDenied(ctx *godog.ScenarioContext) {
+	// share.item_shares_denied (check): <Actor> cannot list the shares of <Owner>'s item "<label>"
+	//
+	// GET /items/{id}/shares of another user's item answers 404.
+	ctx.Step(`{actor} cannot list the shares of {owner}'s item "{label}"`, nil)
+}
+
+// taskTake registers step task.take.
+func taskTake(ctx *godog.ScenarioContext) {
+	// task.take (action): <User> takes her|his|their client tasks
+	//
+	// Takes the user's todo tasks as Meeco's task runner does: GET
+	// /client_task_queue?state=todo&change_state=true.
+	ctx.Step(`{user} takes her/his/their client tasks`, nil)
+}
+
+// taskTook registers step task.took.
+func taskTook(ctx *godog.ScenarioContext) {
+	// task.took (check): <User> took <count> task(s) to update the shares of "<label>"[ in state "<state>"]
+	//
+	// The last "takes … client tasks" answered this many update_item_shares tasks for the
+	// item, each in this state.
+	ctx.Step(`{user} took {count} task(s) to update the shares of "{label}"`, nil)
+}
+
+// taskTookState registers step task.took.
+func taskTookState(ctx *godog.ScenarioContext) {
+	// task.took (check): <User> took <count> task(s) to update the shares of "<label>"[ in state "<state>"]
+	//
+	// The last "takes … client tasks" answered this many update_item_shares tasks for the
+	// item, each in this state.
+	ctx.Step(`{user} took {count} task(s) to update the shares of "{label}" in state "{state}"`, nil)
+}
+
+// taskState registers step task.state.
+func taskState(ctx *godog.ScenarioContext) {
+	// task.state (check): <Owner>'s task to update the shares of "<label>" is "<state>"
+	//
+	// The owner's one update_item_shares task for the item is listed under this state's filter
+	// (and no other) in this state.
+	ctx.Step(`{owner}'s task to update the shares of "{label}" is "{state}"`, nil)
+}
+
+// taskMark registers step task.mark.
+func taskMark(ctx *godog.ScenarioContext) {
+	// task.mark (action): <Owner> marks her|his|their task to update the shares of "<label>" "<state>"
+	//
+	// Sets the state of the owner's task for the item with PUT /client_task_queue.
+	ctx.Step(`{owner} marks her/his/their task to update the shares of "{label}" "{state}"`, nil)
+}
+
+// taskDenied registers step task.denied.
+func taskDenied(ctx *godog.ScenarioContext) {
+	// task.denied (check): <Actor> cannot see|change <Owner>'s task to update the shares of "<label>"
+	//
+	// Another user's lists, in every state, do not hold the task; PUT /client_task_queue naming
+	// it is refused and it keeps its state.
+	ctx.Step(`{actor} cannot see/change {owner}'s task to update the shares of "{label}"`, nil)
+}
+
+// taskNone registers step task.none.
+func taskNone(ctx *godog.ScenarioContext) {
+	// task.none (check): <User> has no task to update the shares of "<label>"
+	//
+	// The user's client task queue, in every state, holds no update_item_shares task for the
+	// item or the user's copy of it.
+	ctx.Step(`{user} has no task to update the shares of "{label}"`, nil)
 }

@@ -76,8 +76,11 @@ type dockerTarget struct {
 	runID     string
 	pool      *dockertest.Pool
 	container string // id, once created
-	hostMode  bool   // host networking (no bridge on this engine)
-	secrets   []string
+	// imageID and repoDigests identify the image that ran (TargetInfo).
+	imageID     string
+	repoDigests []string
+	hostMode    bool // host networking (no bridge on this engine)
+	secrets     []string
 	// readyIn is how long the container took from create to answering.
 	readyIn time.Duration
 }
@@ -153,12 +156,14 @@ func (d *dockerTarget) start(ctx context.Context, t *target, client *http.Client
 	}
 	// Checked here because dockertest and the engine would otherwise pull
 	// the image, and no registry is meant to be involved.
-	if _, err := pool.Client.InspectImage(d.image); err != nil {
+	img, err := pool.Client.InspectImage(d.image)
+	if err != nil {
 		if errors.Is(err, dc.ErrNoSuchImage) {
 			return fmt.Errorf("%w: image %q is not on this Docker engine, and vaultcheck never pulls: build it first (docker build -t %s .), or see docker images", ErrBadTarget, d.image, d.image)
 		}
 		return fmt.Errorf("%w: docker: image %q: %v", ErrUnexercised, d.image, err)
 	}
+	d.imageID, d.repoDigests = img.ID, img.RepoDigests
 
 	var idb [6]byte
 	_, _ = rand.Read(idb[:])

@@ -35,6 +35,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/vaultcheck/vaultcheck/internal/keysource"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/results"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
@@ -159,6 +160,11 @@ type Options struct {
 	// Tags selects scenarios, as a cucumber tag expression ("@smoke and
 	// not @slow") or a godog filter ("@smoke&&~@slow"); see ParseTags.
 	Tags string
+	// Select, when set, keeps of the scenarios Tags selects those it
+	// returns true for, given each one's stable id and tags; the others
+	// are reported disabled with the reason it gives. A certification
+	// disables the scenarios outside its profiles this way.
+	Select func(id string, tags []string) (run bool, reason string)
 	// Concurrency is how many scenarios run at once; 0 means
 	// DefaultConcurrency().
 	Concurrency int
@@ -187,6 +193,34 @@ type Options struct {
 	// Initializer registers the steps for each scenario; nil means
 	// steps.Initializer.
 	Initializer func(steps.Config) func(*godog.ScenarioContext)
+
+	// OnTarget, when set, is told where the target runs once it answers
+	// (before any scenario): a certification records it.
+	OnTarget func(TargetInfo)
+	// OnLedger, when set, gets the crypto ledger of each scenario that
+	// ran, with its stable id, when the scenario ends. The ledger holds
+	// the scenario's key material: a certification bundle keeps it to
+	// re-check the ledger offline; nothing else should.
+	OnLedger func(id string, l *ledger.Ledger)
+	// OnResults, when set, gets the run's results document once the run
+	// ends, before the reports are written from it.
+	OnResults func(*results.Document)
+}
+
+// TargetInfo says where a run's target was.
+type TargetInfo struct {
+	// Name is "inproc", the base URL, or "docker:IMAGE".
+	Name string
+	// VaultURL and KeystoreURL are where the services answered.
+	VaultURL, KeystoreURL string
+	// Inproc says the target is the built-in fake of this process.
+	Inproc bool
+	// For a docker target: the image as named, its id
+	// ("sha256:..."), its repository digests, and the container's id.
+	DockerImage       string
+	DockerImageID     string
+	DockerRepoDigests []string
+	DockerContainer   string
 }
 
 // DefaultConcurrency is min(4, 2×GOMAXPROCS): scenarios spend much of their
@@ -200,8 +234,9 @@ var runMu sync.Mutex
 
 // plan is a fully validated run.
 type plan struct {
-	shard       *results.Shard  // nil for a whole run
-	inShard     map[string]bool // stable ids of the shard's scenarios; nil for all
+	shard       *results.Shard    // nil for a whole run
+	disabled    map[string]string // stable id -> why Options.Select left it out
+	inShard     map[string]bool   // stable ids of the shard's scenarios; nil for all
 	progress    string
 	specs       []formatSpec
 	tags        Tags
@@ -320,6 +355,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		initFn = steps.Initializer
 	}
 
+	if opts.OnTarget != nil && abort == nil && p.target.vaultURL != "" {
+		opts.OnTarget(p.target.info())
+	}
 	fmt.Fprintf(p.log, "vaultcheck: %s, target %s, keys %s, concurrency %d\n",
 		plural(len(p.selected), "scenario"), p.target.describe(), p.keys, p.concurrency)
 	if p.seed != 0 {
@@ -327,8 +365,14 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 
 	rec := newRecorder(ctx, p.features, opts.FailFast)
-	if p.inShard != nil {
-		rec.include = func(id string) bool { return p.inShard[id] }
+	rec.onLedger = opts.OnLedger
+	if p.inShard != nil || p.disabled != nil {
+		// Scenarios of other shards, and those Select left out, are kept
+		// from running: godog knows of tags only.
+		rec.include = func(id string) bool {
+			_, off := p.disabled[id]
+			return (p.inShard == nil || p.inShard[id]) && !off
+		}
 	}
 	if abort != nil {
 		rec.abort = "the target could not be exercised: " + firstLine(abort.Error())
@@ -383,6 +427,9 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 	}
 	doc := p.document(rec, runInfo{started: started, finished: finished, interrupted: ctx.Err() != nil, exitCode: exit,
 		tags: opts.Tags, failFast: opts.FailFast})
+	if opts.OnResults != nil {
+		opts.OnResults(doc)
+	}
 	sum := summary{results: scenarios, selected: len(p.selected), elapsed: elapsed, seed: p.seed, color: out.color}
 	if abort == nil && !allPassed(scenarios) {
 		// Read before the container goes; never with the run's context,
@@ -634,6 +681,18 @@ func preparePlan(ctx context.Context, opts *Options) (*plan, error) {
 		return nil, fmt.Errorf("%w: progress %q, want %q, %q or %q", ErrUsage, opts.Progress, ProgressAuto, ProgressBar, ProgressPlain)
 	}
 	p.selected = p.features.selected(p.tags)
+	if opts.Select != nil {
+		p.disabled = map[string]string{}
+		kept := p.selected[:0:0]
+		for _, sp := range p.selected {
+			if ok, why := opts.Select(sp.id(), sp.tags()); ok {
+				kept = append(kept, sp)
+			} else {
+				p.disabled[sp.id()] = why
+			}
+		}
+		p.selected = kept
+	}
 	if len(p.selected) == 0 {
 		what := "the features"
 		if !p.tags.IsZero() {

@@ -15,6 +15,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 	"github.com/vaultcheck/vaultcheck/results"
 	"github.com/vaultcheck/vaultcheck/steps"
@@ -133,6 +134,9 @@ type recorder struct {
 	// done, when set, is told of every scenario of the run that ends
 	// (the progress bar); called without the lock held.
 	done func(status scenarioStatus)
+	// onLedger, when set, gets the ledger of each scenario that ran
+	// (Options.OnLedger).
+	onLedger func(id string, l *ledger.Ledger)
 
 	mu       sync.Mutex
 	problems []problem
@@ -373,7 +377,7 @@ func (r *recorder) step(res *scenarioResult, p problem, status godog.StepResultS
 // whole (kind 0 for none), the summary of its crypto ledger and the
 // scrubber of its World (nil for none), which every exchange and message
 // recorded for it goes through.
-func (r *recorder) finish(res *scenarioResult, p problem, led *results.Ledger, scrub func(string) string) {
+func (r *recorder) finish(res *scenarioResult, p problem, led *results.Ledger, scrub func(string) string) (kept bool) {
 	var status scenarioStatus
 	defer func() {
 		if r.done != nil && status != 0 {
@@ -383,9 +387,9 @@ func (r *recorder) finish(res *scenarioResult, p problem, led *results.Ledger, s
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res.status != statusRunning {
-		return
+		return false
 	}
-	res.ledger = led
+	res.ledger, kept = led, led != nil
 	if scrub != nil {
 		scrubSteps(res.steps, scrub)
 		p.msg = scrub(p.msg)
@@ -406,6 +410,7 @@ func (r *recorder) finish(res *scenarioResult, p problem, led *results.Ledger, s
 		r.stopped = true
 	}
 	status = res.status
+	return kept
 }
 
 // scrubSteps passes the messages and exchanges of steps through scrub.
@@ -705,10 +710,15 @@ func (r *recorder) wrap(init func(*godog.ScenarioContext)) func(*godog.ScenarioC
 				led   *results.Ledger
 				scrub func(string) string
 			)
-			if w := steps.WorldFrom(ctx); w != nil {
+			w := steps.WorldFrom(ctx)
+			if w != nil {
 				led, scrub = ledgerSummary(w), w.Scrubber()
 			}
-			r.finish(res, pr, led, scrub)
+			// The ledger goes with the scenario's results, and only then
+			// to OnLedger: a scenario that never ran has neither.
+			if r.finish(res, pr, led, scrub) && r.onLedger != nil && res.stable != "" {
+				r.onLedger(res.stable, w.Ledger())
+			}
 			if res.status == statusTarget {
 				r.checkTarget()
 			}

@@ -74,6 +74,9 @@ func (p *plan) document(rec *recorder, info runInfo) *results.Document {
 		switch {
 		case !selected[id]:
 			sc.Status, sc.Reason = results.Disabled, "excluded by the tag filter "+quote(info.tags)
+			if why, ok := p.disabled[id]; ok {
+				sc.Reason = why
+			}
 			for i := range sc.Steps {
 				sc.Steps[i].Status = results.Disabled
 			}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -358,4 +359,17 @@ func redactURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// info describes the target for Options.OnTarget.
+func (t *target) info() TargetInfo {
+	ti := TargetInfo{Name: t.name, VaultURL: t.vaultURL, KeystoreURL: t.keystoreURL, Inproc: t.inproc}
+	if t.inproc {
+		ti.Name = TargetInproc
+	}
+	if d := t.docker; d != nil {
+		ti.DockerImage, ti.DockerImageID, ti.DockerContainer = d.image, d.imageID, d.container
+		ti.DockerRepoDigests = slices.Clone(d.repoDigests)
+	}
+	return ti
 }

@@ -473,10 +473,10 @@ var rawTable = []Definition{
 		a3(func(ctx context.Context, w *World, label, recipient, until string) error {
 			return w.CheckShareExpiry(ctx, label, recipient, until)
 		})),
-	def(KindAction, "share.onshare", `{sender:name} shares the {label:text} {pronoun:pronoun} received from {from:name} with {recipient:name}`,
-		"On-shares a received item: the values re-encrypted under a new DEK, the owner's verification keys passed on, no hash of the sender's own.",
-		a4(func(ctx context.Context, w *World, sender, label, from, recipient string) error {
-			return w.OnShare(ctx, sender, label, from, recipient)
+	def(KindAction, "share.onshare", `{sender:name} shares the {label:text} {pronoun:pronoun} received from {from:name} with {recipient:name}[{onsharing:flag} allowing on-sharing]`,
+		"On-shares a received item: the values re-encrypted under a new DEK, the owner's verification keys passed on, no hash of the sender's own. \"allowing on-sharing\" asks for what only the owner may grant: the Vault must force it off.",
+		a5(func(ctx context.Context, w *World, sender, label, from, recipient, onsharing string) error {
+			return w.OnShareWith(ctx, sender, label, from, recipient, OnShareOptions{Onsharing: onsharing != ""})
 		})),
 	def(KindAction, "share.accept", `{recipient:name} accepts the share of {label:text} from {sender:name}`,
 		"Reads the share (its terms are shown) and accepts it.",
@@ -488,10 +488,10 @@ var rawTable = []Definition{
 		a3(func(ctx context.Context, w *World, by, label, recipient string) error {
 			return w.DeleteShare(ctx, by, label, recipient)
 		})),
-	def(KindAction, "share.update", `{owner:name} updates the shares of {label:text}`,
-		"Re-keys every share of the item (one new DEK for all, slots re-encrypted), by running the Vault's update_item_shares tasks.",
-		a2(func(ctx context.Context, w *World, owner, label string) error {
-			return w.UpdateShares(ctx, owner, label)
+	def(KindAction, "share.update", `{owner:name} updates the shares of {label:text}[{sdk:flag} sending every slot to every share]`,
+		"Re-keys every share of the item (one new DEK for all, slots re-encrypted), by running the Vault's update_item_shares tasks. \"sending every slot to every share\" does as Meeco's SDK does: a one-slot share is sent the other slots' values too, which the Vault must not deliver.",
+		a3(func(ctx context.Context, w *World, owner, label, sdk string) error {
+			return w.UpdateSharesWith(ctx, owner, label, rekeyOptions(sdk))
 		})),
 	def(KindCheck, "share.dek_form", `the share of {label:text} to {recipient:name} has an encrypted DEK of the form {form:text}`,
 		"The encrypted DEK matches the form around \"<...>\", the ciphertext as long as the named RSA modulus, canonical.",
@@ -793,11 +793,6 @@ var rawTable = []Definition{
 		a3(func(ctx context.Context, w *World, owner, label, slots string) error {
 			return w.CheckNoSlots(ctx, owner, label, splitQuoted(slots))
 		})),
-	def(KindAction, "item.delete", `{owner:name} deletes {pronoun:possessive} item {label:text}`,
-		"DELETE /items/{id} of an own item.",
-		a2(func(ctx context.Context, w *World, owner, label string) error {
-			return w.DeleteOwnItem(ctx, owner, label)
-		})),
 	def(KindCheck, "item.gone", `{owner:name}'s item {label:text} is gone with its slots`,
 		"The deleted item and each of its slots answer 404 to the owner, and her list of items does not hold it.",
 		a2(func(ctx context.Context, w *World, owner, label string) error {
@@ -919,5 +914,123 @@ var rawTable = []Definition{
 			"each wrapped private key, the Vault session token) and checks the client rejects each with the error kind it must.",
 		a2(func(ctx context.Context, w *World, name, which string) error {
 			return w.CheckTamperMatrixKey(ctx, name, TamperedKey(which))
+		})),
+
+	// ---- sharing rules (H5c) ----
+	def(KindAction, "share.for_seconds", `{sender:name} shares {label:text} with {recipient:name} for {seconds:number} second{seconds:s}`,
+		"Shares an own item with a connected user with expires_at this many seconds from now, to see it expire.",
+		a4(func(ctx context.Context, w *World, sender, label, recipient string, n int) error {
+			return w.ShareFor(ctx, sender, label, recipient, n)
+		})),
+	def(KindAction, "share.without_verification", `{sender:name} shares {label:text} with {recipient:name} without value verification {part:hashes|keys}`,
+		"Shares an own item as the client does but with every value lacking its verification hash (or its encrypted verification key), which the Vault must refuse from an owner; follow it with a refusal check.",
+		a4(func(ctx context.Context, w *World, sender, label, recipient, part string) error {
+			return w.ShareWithoutVerification(ctx, sender, label, recipient, part)
+		})),
+	def(KindAction, "share.unknown_slot", `{sender:name} shares {label:text} with {recipient:name} with a value for a slot the item does not have`,
+		"Shares an own item as the client does plus a value for a slot id the item lacks, which the Vault must refuse (and make no share); follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, sender, label, recipient string) error {
+			return w.ShareWithUnknownSlot(ctx, sender, label, recipient)
+		})),
+	def(KindAction, "share.stranger", `{sender:name} shares {label:text} with {recipient:name} although they are not connected`,
+		"Shares an own item with a registered user the sender has no connection to (her login public key and keypair id), which the Vault must refuse; follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, sender, label, recipient string) error {
+			return w.ShareToStranger(ctx, sender, label, recipient)
+		})),
+	def(KindAction, "share.onshare_own_hashes", `{sender:name} shares the {label:text} {pronoun:pronoun} received from {from:name} with {recipient:name} vouching for its values with hashes of {pronoun:possessive} own`,
+		"On-shares a received item with new verification keys and hashes the on-sharer made, which only the owner may send: the Vault must refuse them; follow it with a refusal check.",
+		a4(func(ctx context.Context, w *World, sender, label, from, recipient string) error {
+			return w.OnShareWith(ctx, sender, label, from, recipient, OnShareOptions{OwnHashes: true})
+		})),
+	def(KindAction, "share.onsharing_change", `{user:name} {change:allows|withdraws} on-sharing of the share of {label:text} to {recipient:name}`,
+		"Sets the share's onsharing_permitted with PUT /shares. Only the item's owner may allow it; withdrawing it deletes the on-shares made from the share.",
+		a4(func(ctx context.Context, w *World, by, change, label, recipient string) error {
+			return w.ChangeOnsharing(ctx, by, change, label, recipient)
+		})),
+	def(KindCheck, "share.onsharing", `the share of {label:text} to {recipient:name} {permits:permits|does not permit} on-sharing`,
+		"Sender and recipient both read this onsharing_permitted.",
+		a3(func(ctx context.Context, w *World, label, recipient, permits string) error {
+			return w.CheckOnsharing(ctx, label, recipient, permits)
+		})),
+	def(KindCheck, "share.owner_hashes", `the share of {label:text} to {recipient:name} carries the verification hashes {owner:name} made`,
+		"Every value of the on-share's copy has the value_verification_hash that the owner's own share delivered for that slot, not one the on-sharer made.",
+		a3(func(ctx context.Context, w *World, label, recipient, owner string) error {
+			return w.CheckOwnerHashes(ctx, label, recipient, owner)
+		})),
+	def(KindCheck, "share.copy_hides_owner", `{recipient:name}'s copy of {label:text} does not reveal {owner:name} as its owner`,
+		"A copy received through an on-share has no owner_id of the owner, on the item or any slot, at GET /incoming_shares/{id}/item and GET /items/{id}.",
+		a3(func(ctx context.Context, w *World, recipient, label, owner string) error {
+			return w.CheckCopyHidesOwner(ctx, recipient, label, owner)
+		})),
+	def(KindCheck, "share.only_slots", `{recipient:name}'s copy of {label:text} has only {slots:slots}`,
+		"The recipient's copy has exactly these slots, no other even without a value, at GET /incoming_shares/{id}/item and GET /items/{id}.",
+		a3(func(ctx context.Context, w *World, recipient, label, slots string) error {
+			return w.CheckOnlySlots(ctx, recipient, label, splitQuoted(slots))
+		})),
+	def(KindCheck, "share.has_none", `the share of {label:text} to {recipient:name} has no {field:terms|expiry date}`,
+		"A share made without terms (or without an expiry date) carries none, as sender and recipient read it.",
+		a3(func(ctx context.Context, w *World, label, recipient, field string) error {
+			return w.CheckShareHasNo(ctx, label, recipient, field)
+		})),
+	def(KindCheck, "share.accept_denied", `{actor:name} cannot accept the share of {label:text} to {recipient:name}`,
+		"PUT /incoming_shares/{id}/accept by anyone but the recipient is refused (4xx), and the share keeps its acceptance state.",
+		a3(func(ctx context.Context, w *World, actor, label, recipient string) error {
+			return w.CheckCannotAccept(ctx, actor, label, recipient)
+		})),
+	def(KindCheck, "share.lost_on_expiry", `{recipient:name} loses the share of {label:text} when it expires`,
+		"Waits for the share's expires_at (plus a few seconds' grace); then the share and its item answer 404 to the recipient, no list holds them, and the copy is neither readable nor listed.",
+		a2(func(ctx context.Context, w *World, recipient, label string) error {
+			return w.CheckLostOnExpiry(ctx, recipient, label)
+		})),
+	def(KindAction, "item.delete", `{owner:name} deletes {pronoun:possessive} item {label:text}`,
+		"Deletes an own item (DELETE /items/{id}); its slots, its shares and on-shares, and every recipient's copy, must go with it.",
+		a2(func(ctx context.Context, w *World, owner, label string) error { return w.DeleteItem(ctx, owner, label) })),
+	def(KindAction, "share.delete_copy", `{user:name} deletes the {label:text} {pronoun:pronoun} received from {from:name}`,
+		"Deletes the user's copy of a received item (DELETE /items/{id} of the copy); the share that delivered it must go with it.",
+		a3(func(ctx context.Context, w *World, name, label, from string) error {
+			return w.DeleteReceived(ctx, name, label, from)
+		})),
+	def(KindAction, "share.rekey_foreign", `{user:name} re-keys the share of {label:text} to {recipient:name}`,
+		"A user who holds a copy of the item but does not own it re-keys a share of it with values of its own (PUT /items/{id}/shares on the copy), which only the owner may; follow it with a refusal check.",
+		a3(func(ctx context.Context, w *World, actor, label, recipient string) error {
+			return w.RekeyAsNonOwner(ctx, actor, label, recipient)
+		})),
+	def(KindCheck, "share.item_shares", `{owner:name}'s item {label:text} lists the shares to {users:names}`,
+		"The owner's GET /items/{id}/shares lists the share to each user, on-shares included, with the owner's item id and the recipient's connection public key (what the owner re-keys from).",
+		a3(func(ctx context.Context, w *World, owner, label, names string) error {
+			return w.CheckItemSharesListed(ctx, owner, label, splitNames(names))
+		})),
+	def(KindCheck, "share.item_shares_denied", `{actor:name} cannot list the shares of {owner:name}'s item {label:text}`,
+		"GET /items/{id}/shares of another user's item answers 404.",
+		a3(func(ctx context.Context, w *World, actor, owner, label string) error {
+			return w.CheckItemSharesDenied(ctx, actor, owner, label)
+		})),
+	def(KindAction, "task.take", `{user:name} takes {pronoun:possessive} client tasks`,
+		"Takes the user's todo tasks as Meeco's task runner does: GET /client_task_queue?state=todo&change_state=true.",
+		a1(func(ctx context.Context, w *World, name string) error { return w.TakeTasks(ctx, name) })),
+	def(KindCheck, "task.took", `{user:name} took {count:number} task{count:s} to update the shares of {label:text}[ in state {state:text}]`,
+		"The last \"takes … client tasks\" answered this many update_item_shares tasks for the item, each in this state.",
+		a4(func(_ context.Context, w *World, name string, n int, label, state string) error {
+			return w.CheckTookTasks(name, n, label, state)
+		})),
+	def(KindCheck, "task.state", `{owner:name}'s task to update the shares of {label:text} is {state:text}`,
+		"The owner's one update_item_shares task for the item is listed under this state's filter (and no other) in this state.",
+		a3(func(ctx context.Context, w *World, owner, label, state string) error {
+			return w.CheckTaskState(ctx, owner, label, state)
+		})),
+	def(KindAction, "task.mark", `{owner:name} marks {pronoun:possessive} task to update the shares of {label:text} {state:text}`,
+		"Sets the state of the owner's task for the item with PUT /client_task_queue.",
+		a3(func(ctx context.Context, w *World, owner, label, state string) error {
+			return w.MarkTask(ctx, owner, label, state)
+		})),
+	def(KindCheck, "task.denied", `{actor:name} cannot {verb:see|change} {owner:name}'s task to update the shares of {label:text}`,
+		"Another user's lists, in every state, do not hold the task; PUT /client_task_queue naming it is refused and it keeps its state.",
+		a4(func(ctx context.Context, w *World, actor, verb, owner, label string) error {
+			return w.CheckTaskDenied(ctx, actor, verb, owner, label)
+		})),
+	def(KindCheck, "task.none", `{user:name} has no task to update the shares of {label:text}`,
+		"The user's client task queue, in every state, holds no update_item_shares task for the item or the user's copy of it.",
+		a2(func(ctx context.Context, w *World, name, label string) error {
+			return w.CheckNoShareTask(ctx, name, label)
 		})),
 }

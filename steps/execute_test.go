@@ -353,4 +353,48 @@ func TestForkCoversEveryField(t *testing.T) {
 			t.Errorf("forkedFields names %s, which World no longer has", name)
 		}
 	}
+	// The objects a fork copies: every field that refers to memory must
+	// be decided about in forkedRefs.
+	refs := map[string]bool{}
+	for _, typ := range []reflect.Type{reflect.TypeFor[user](), reflect.TypeFor[item](), reflect.TypeFor[connection](),
+		reflect.TypeFor[share](), reflect.TypeFor[keypairInfo](), reflect.TypeFor[connectAgain](), reflect.TypeFor[outcome](),
+		reflect.TypeFor[sentInvitation](), reflect.TypeFor[deletedItem](), reflect.TypeFor[identityState]()} {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			switch f.Type.Kind() {
+			case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Interface, reflect.Struct:
+			default:
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && !hasRefs(f.Type) {
+				continue
+			}
+			name := typ.Name() + "." + f.Name
+			refs[name] = true
+			if _, ok := forkedRefs[name]; !ok {
+				t.Errorf("%s refers to memory: decide in steps/fork.go how a fork copies it, and list it in forkedRefs", name)
+			}
+		}
+	}
+	for name := range forkedRefs {
+		if !refs[name] {
+			t.Errorf("forkedRefs names %s, which is no longer a field that refers to memory", name)
+		}
+	}
+}
+
+// hasRefs reports whether a struct type holds a pointer, map, slice or
+// interface at any depth (strings are immutable and do not count).
+func hasRefs(typ reflect.Type) bool {
+	for i := range typ.NumField() {
+		switch ft := typ.Field(i).Type; ft.Kind() {
+		case reflect.Map, reflect.Slice, reflect.Pointer, reflect.Interface, reflect.Func, reflect.Chan:
+			return true
+		case reflect.Struct:
+			if hasRefs(ft) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -46,6 +46,53 @@ var forkedFields = map[string]string{
 	"connNames":  "copied",
 }
 
+// forkedRefs names every field of the scenario objects a fork copies that
+// refers to memory (a pointer, map or slice) and how the copy treats it:
+// a copy that shared a map with its parent would let one iteration change
+// the next. TestForkCoversEveryField checks the list is complete.
+var forkedRefs = map[string]string{
+	"user.auth":                  "shared: AuthData is never changed once made",
+	"user.registered":            "shared: as auth",
+	"user.loggedOut":             "shared: as auth",
+	"user.dead":                  "shared: as auth",
+	"user.short":                 "shared: as auth",
+	"user.taken":                 "clipped: appends copy",
+	"item.owner":                 "remapped",
+	"item.values":                "cloned",
+	"item.history":               "clipped: appends copy",
+	"connection.inviter":         "remapped",
+	"connection.invitee":         "remapped",
+	"connection.rec":             "cloned",
+	"connection.deleted":         "cloned",
+	"share.item":                 "remapped",
+	"share.sender":               "remapped",
+	"share.recipient":            "remapped",
+	"share.parent":               "remapped",
+	"share.record":               "shared: the answer of the Vault, replaced, never changed in place",
+	"share.deks":                 "clipped: appends copy",
+	"share.shown":                "shared: set once, never changed",
+	"share.expires":              "a time.Time value",
+	"keypairInfo.owner":          "remapped",
+	"keypairInfo.priv":           "shared: keys never change",
+	"connectAgain.a":             "remapped",
+	"connectAgain.b":             "remapped",
+	"connectAgain.resp":          "shared: the answer of the Vault",
+	"outcome.err":                "shared: errors never change",
+	"outcome.exchanges":          "clipped",
+	"sentInvitation.inviter":     "remapped",
+	"sentInvitation.invitee":     "remapped",
+	"sentInvitation.inv":         "shared: the answer of the Vault",
+	"sentInvitation.expires":     "a time.Time value",
+	"deletedItem.it":             "remapped (copied when no longer among the items)",
+	"deletedItem.slots":          "clipped",
+	"identityState.shortOpened":  "rebuilt, users remapped",
+	"identityState.shortFor":     "rebuilt, users remapped",
+	"identityState.loginKeypair": "rebuilt, users remapped",
+	"identityState.invites":      "rebuilt, copies",
+	"identityState.removedSlots": "rebuilt, clipped",
+	"identityState.deletedItems": "rebuilt, copies",
+}
+
 // forkInto gives dst, a new World over the same Config, copies of w's
 // scenario objects, with every pointer between them remapped to the
 // copies, and forks of its ledger and exchange log.
@@ -58,6 +105,7 @@ func (w *World) forkInto(dst *World) error {
 	users := make(map[*user]*user, len(w.users))
 	for n, u := range w.users {
 		cu := *u
+		cu.taken = slices.Clip(u.taken)
 		users[u] = &cu
 		dst.users[n] = &cu
 	}

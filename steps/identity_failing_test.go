@@ -193,7 +193,7 @@ func TestCheckFailsWhenItemDeleteIgnored(t *testing.T) {
 	f.must(f.w.RegisterUser(f.ctx, "Alice", ""))
 	f.must(f.w.CreateItem(f.ctx, "Alice", "vehicle", "My Car", carValues))
 	m.on.Store(true)
-	f.must(f.w.DeleteOwnItem(f.ctx, "Alice", "My Car"))
+	f.must(f.w.DeleteItem(f.ctx, "Alice", "My Car"))
 	f.wantFailure(f.w.CheckItemGone(f.ctx, "Alice", "My Car"), "their deleted item", "want 404 Not Found, got success")
 }
 

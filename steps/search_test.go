@@ -17,8 +17,8 @@ func TestSearchRanks(t *testing.T) {
 		{"Sharing KEYS", "share.key_opens_only_for", "", ""}, // case and stems
 		{"logs in", "user.logs_in", "user.logs_in_wrong_password", ""},
 		{"wrong password", "user.logs_in_wrong_password", "", ""},
-		{"notes", "item.change_slot_text", "", "connection.name"}, // notes is not "not"
-		{"conn", "connection.invite", "connection.connected", ""}, // a prefix of three letters
+		{"notes", "item.change_slot_text", "", "connection.name"},        // notes is not "not"
+		{"conn", "connection.invite", "connection.connected", ""},        // a prefix of three letters
 		{"refused 401", "outcome.refused_status", "outcome.refused", ""}, // a number fits <status>
 		{"tamper", "share.tamper_rejected", "crypto.kek_tamper_rejected", ""},
 	}

@@ -81,7 +81,7 @@ func (w *World) Share(ctx context.Context, sender, label, recipient string, o Sh
 		if err != nil {
 			return err
 		}
-		w.addShare(&share{label: label, item: it, sender: su, recipient: ru, slot: o.Slot, terms: o.Terms, onsharing: o.Onsharing}, shs)
+		w.addShare(&share{label: label, item: it, sender: su, recipient: ru, slot: o.Slot, terms: o.Terms, onsharing: o.Onsharing, expires: o.Expires}, shs)
 		return nil
 	})
 }
@@ -123,45 +123,7 @@ func (w *World) addShare(s *share, shared *client.Shared) {
 // SDK's shareItem on a received item: the values re-encrypted under a new
 // DEK, the owner's verification keys passed on, no hash of its own).
 func (w *World) OnShare(ctx context.Context, sender, label, from, recipient string) error {
-	su, err := w.activeUser(sender)
-	if err != nil {
-		return err
-	}
-	fu, err := w.user(from)
-	if err != nil {
-		return err
-	}
-	ru, err := w.user(recipient)
-	if err != nil {
-		return err
-	}
-	parent, err := w.liveShare(label, su, fu)
-	if err != nil {
-		return err
-	}
-	c, err := w.connection(su, ru)
-	if err != nil {
-		return err
-	}
-	side, err := c.side(su)
-	if err != nil {
-		return err
-	}
-	if err := w.checkAgain(label, ru, false); err != nil {
-		return err
-	}
-	copyID, err := w.copyOf(ctx, parent)
-	if err != nil {
-		return err
-	}
-	return w.act(ctx, fmt.Sprintf("%s shares the %q received from %s with %s", sender, label, from, recipient), func() error {
-		shs, err := w.client.Share(ctx, su.auth, side.Own.ID, copyID, client.ShareOptions{})
-		if err != nil {
-			return err
-		}
-		w.addShare(&share{label: label, item: parent.item, sender: su, recipient: ru, parent: parent, slot: parent.slot}, shs)
-		return nil
-	})
+	return w.OnShareWith(ctx, sender, label, from, recipient, OnShareOptions{})
 }
 
 // copyOf finds the recipient's copy of a shared item by reading the share
@@ -236,6 +198,12 @@ func (w *World) DeleteShare(ctx context.Context, by, label, recipient string) er
 // update_item_shares client tasks for the item when there are any (as the
 // SDK's task queue does), otherwise directly.
 func (w *World) UpdateShares(ctx context.Context, owner, label string) error {
+	return w.UpdateSharesWith(ctx, owner, label, client.UpdateSharesOptions{})
+}
+
+// UpdateSharesWith is UpdateShares with the client's re-key options
+// (EverySlot: every slot to every share, as Meeco's SDK sends them).
+func (w *World) UpdateSharesWith(ctx context.Context, owner, label string, o client.UpdateSharesOptions) error {
 	u, err := w.activeUser(owner)
 	if err != nil {
 		return err
@@ -256,7 +224,7 @@ func (w *World) UpdateShares(ctx context.Context, owner, label string) error {
 			}
 		}
 		if len(mine) > 0 {
-			run, err := w.client.RunClientTasks(ctx, u.auth, mine)
+			run, err := w.client.RunClientTasksWith(ctx, u.auth, mine, o)
 			if err != nil {
 				return err
 			}
@@ -265,7 +233,7 @@ func (w *World) UpdateShares(ctx context.Context, owner, label string) error {
 			}
 			return nil
 		}
-		shs, err := w.client.UpdateShares(ctx, u.auth, it.id)
+		shs, err := w.client.UpdateSharesWith(ctx, u.auth, it.id, o)
 		if err != nil {
 			return err
 		}

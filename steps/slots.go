@@ -138,8 +138,9 @@ func (w *World) CheckNoSlots(ctx context.Context, owner, label string, slots []s
 	return nil
 }
 
-// DeleteOwnItem deletes an own item (DELETE /items/{id}).
-func (w *World) DeleteOwnItem(ctx context.Context, owner, label string) error {
+// DeleteItem deletes an own item (DELETE /items/{id}); its shares,
+// on-shares included, and every recipient's copy must go with it.
+func (w *World) DeleteItem(ctx context.Context, owner, label string) error {
 	u, err := w.activeUser(owner)
 	if err != nil {
 		return err
@@ -157,6 +158,11 @@ func (w *World) DeleteOwnItem(ctx context.Context, owner, label string) error {
 			return err
 		}
 		w.identity().deletedItems[label] = &deletedItem{it: it, slots: slices.Clone(out.Item.SlotIDs)}
+		for _, s := range w.shares {
+			if s.item == it {
+				s.deleted = true
+			}
+		}
 		return nil
 	})
 }

@@ -322,6 +322,9 @@ type user struct {
 	// short is the session "opens sessions valid for" opened with a short
 	// valid_for, on both services.
 	short *client.AuthData
+	// taken are the client tasks the user last took with change_state
+	// (nil before "takes … client tasks").
+	taken []meeco.ClientTask
 }
 
 func (w *World) user(name string) (*user, error) {
@@ -445,6 +448,7 @@ type share struct {
 	slot      string
 	terms     string
 	onsharing bool
+	expires   time.Time // expires_at as sent; zero for none
 	id        string
 	record    meeco.Share
 	copyID    string   // the recipient's copy, once known

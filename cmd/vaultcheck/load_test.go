@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,15 +18,6 @@ const profileFeature = `Feature: profile reads
     Given Alice is a registered user
     Then Alice can read her own profile
 `
-
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func runLoadMain(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer

@@ -14,6 +14,7 @@ import (
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
 	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
+	"github.com/vaultcheck/vaultcheck/internal/redact"
 )
 
 // These tests drive every flow of protocol.md §3.4 against the in-process
@@ -505,7 +506,7 @@ func TestFlowOnShareThreeUsers(t *testing.T) {
 }
 
 func TestFlowUpdateSharesReKey(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.Log = &redact.Log{KeepRaw: true} })
 	alice, bob, jane := e.user("Alice"), e.user("Bob"), e.user("Jane")
 	it := e.vehicle(alice, "My Vehicle")
 	ab := e.connect(alice, bob)
@@ -580,6 +581,33 @@ func TestFlowUpdateSharesReKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkValues(t, "Jane after re-key", gotJ.Item, map[string]string{"vin": "VIN00000000"})
+
+	// As Meeco's SDK re-keys: every slot to every share. Jane's one-slot
+	// share is sent them all, and still gets only her slot.
+	if _, err := e.c.UpdateSharesWith(e.ctx, alice, it.ID, UpdateSharesOptions{EverySlot: true}); err != nil {
+		t.Fatal(err)
+	}
+	raws := e.c.Exchanges().Raw()
+	var put meeco.UpdateItemSharesRequest
+	if last := raws[len(raws)-1]; last.Method != "PUT" || json.Unmarshal(last.Request, &put) != nil {
+		t.Fatalf("last exchange %s %s: want the PUT /items/{id}/shares body", last.Method, last.Path)
+	}
+	toJaneSlots := 0
+	for _, v := range put.SlotValues {
+		if v.ShareID == toJane {
+			toJaneSlots++
+		}
+	}
+	if toJaneSlots != len(cur.Slots) {
+		t.Errorf("EverySlot: %d slot values for the one-slot share, want every slot (%d)", toJaneSlots, len(cur.Slots))
+	}
+	gotJ, err = e.c.ReadShare(e.ctx, jane, toJane)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gotJ.Item.Slots) != 1 {
+		t.Errorf("one-slot share after an every-slot re-key: %d slots, want 1", len(gotJ.Item.Slots))
+	}
 
 	// Only the owner re-keys.
 	if _, err := e.c.UpdateShares(e.ctx, bob, got.Item.ID); !errors.Is(err, ErrNotOwner) {

@@ -401,14 +401,29 @@ func (c *Client) DeleteShare(ctx context.Context, auth *AuthData, id string) err
 	return err
 }
 
+// UpdateSharesOptions are the variants of UpdateSharesWith.
+type UpdateSharesOptions struct {
+	// EverySlot sends, for every share, a value of every slot of the item,
+	// as Meeco's SDK (createPutItemSharesRequestBody) does: a single-slot
+	// share is then sent the values of slots it does not grant, which the
+	// Vault must not deliver. Without it a single-slot share gets only its
+	// own slot.
+	EverySlot bool
+}
+
 // UpdateShares re-keys every share of an own item after it changed
 // (ShareService.updateSharedItem, the update_item_shares client task):
 // get the item (must be own), GET /items/{id}/shares, one new DEK for all
 // shares RSA-encrypted to each share's public key, every slot re-encrypted
 // per share with a fresh verification key and hash (slots without a value
 // sent as {slot_id}), PUT /items/{id}/shares. A single-slot share gets
-// only its own slot (the SDK sends all of them).
+// only its own slot (the SDK sends all of them; see UpdateSharesWith).
 func (c *Client) UpdateShares(ctx context.Context, auth *AuthData, itemID string) ([]meeco.Share, error) {
+	return c.UpdateSharesWith(ctx, auth, itemID, UpdateSharesOptions{})
+}
+
+// UpdateSharesWith is UpdateShares with options.
+func (c *Client) UpdateSharesWith(ctx context.Context, auth *AuthData, itemID string, o UpdateSharesOptions) ([]meeco.Share, error) {
 	const op = "update shares"
 	item, err := c.GetItem(ctx, auth, itemID)
 	if err != nil {
@@ -442,10 +457,11 @@ func (c *Client) UpdateShares(ctx context.Context, auth *AuthData, itemID string
 		req.ShareDEKs = append(req.ShareDEKs, meeco.ShareDEK{ShareID: shareID, DEK: encDEK})
 		for i := range item.Slots {
 			// Deviation from the SDK, which sends every slot for every
-			// share: a single-slot share gets only its slot, since the
-			// other values are not the recipient's to receive. (The fake
-			// Vault accepts the SDK's extra values and drops them.)
-			if sh.SlotID != nil && *sh.SlotID != "" && item.Slots[i].ID != *sh.SlotID {
+			// share (EverySlot does): a single-slot share gets only its
+			// slot, since the other values are not the recipient's to
+			// receive. (The fake Vault accepts the SDK's extra values and
+			// drops them.)
+			if !o.EverySlot && sh.SlotID != nil && *sh.SlotID != "" && item.Slots[i].ID != *sh.SlotID {
 				continue
 			}
 			sv, r, err := c.shareSlotValue(auth, &item.Slots[i], dek)

@@ -68,6 +68,11 @@ type FailedTask struct {
 // in_progress (PUT), each runs UpdateShares on its target item, and the
 // final states go back in one PUT.
 func (c *Client) RunClientTasks(ctx context.Context, auth *AuthData, tasks []meeco.ClientTask) (*TaskRun, error) {
+	return c.RunClientTasksWith(ctx, auth, tasks, UpdateSharesOptions{})
+}
+
+// RunClientTasksWith is RunClientTasks re-keying with the given options.
+func (c *Client) RunClientTasksWith(ctx context.Context, auth *AuthData, tasks []meeco.ClientTask, o UpdateSharesOptions) (*TaskRun, error) {
 	const op = "run client tasks"
 	for _, t := range tasks {
 		if t.WorkType != meeco.WorkUpdateItemShares {
@@ -86,7 +91,7 @@ func (c *Client) RunClientTasks(ctx context.Context, auth *AuthData, tasks []mee
 	}
 	run := &TaskRun{}
 	for _, t := range tasks {
-		if _, err := c.UpdateShares(ctx, auth, t.TargetID); err != nil {
+		if _, err := c.UpdateSharesWith(ctx, auth, t.TargetID, o); err != nil {
 			t.State = meeco.TaskFailed
 			run.Failed = append(run.Failed, FailedTask{Task: t, Err: err})
 			continue

@@ -10,7 +10,7 @@
 //     background on all cores, ahead of demand, into a small buffer of ready
 //     keys, so a run pays for keys while it waits on the network instead of
 //     one second at a time on the critical path.
-//   - "fast" (test-only, opt-in): keys are drawn from a committed set of 320
+//   - "fast" (test-only, opt-in): keys are drawn from a committed set of 640
 //     pre-generated RSA-4096 keys (package testkeys). Those keys are publicly
 //     known; they are fine for a throwaway test vault and for nothing else.
 //     Each Source hands every set key out at most once, in an order chosen

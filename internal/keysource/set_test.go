@@ -14,7 +14,7 @@ import (
 
 // TestEmbeddedSet checks the committed keys: the count, and for every key
 // its size, exponent and that its modulus is unique, all read from the raw
-// ASN.1 without the cost of validating 320 keys; then it fully parses and
+// ASN.1 without the cost of validating every key; then it fully parses and
 // validates a few.
 func TestEmbeddedSet(t *testing.T) {
 	s, err := EmbeddedSet()

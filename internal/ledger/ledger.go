@@ -94,6 +94,9 @@ type Entry struct {
 	Note    string // anything else worth showing, e.g. why an op was refused
 
 	check func() error
+	// plain says what the entry's plaintext is, for Evidence: PlainKey,
+	// PlainPrivateKey or PlainData; "" when it has none.
+	plain string
 }
 
 // Checkable reports whether Verify can re-do this entry.
@@ -133,6 +136,9 @@ type Ledger struct {
 	entries []Entry
 	privs   map[string]*cryppo.PrivateKey // by public-key fingerprint
 	secrets []Secret
+	// keys are the symmetric keys (AES keys, HMAC verification keys) the
+	// entries used or made, by Fingerprint, for Evidence.
+	keys map[string][]byte
 
 	observer observerField // see timing.go
 }
@@ -212,7 +218,7 @@ func New() *Ledger {
 		// would only weaken the digests, never the protocol.
 		salt = []byte("vaultcheck ledger fallback salt!")
 	}
-	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}}
+	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}, keys: map[string][]byte{}}
 }
 
 // Fork returns a new ledger that continues l for a copy of its scenario
@@ -228,7 +234,7 @@ func (l *Ledger) Fork() *Ledger {
 	defer l.mu.Unlock()
 	// The secrets slice is shared up to its length only: the first append
 	// of either ledger copies it.
-	return &Ledger{salt: l.salt, privs: maps.Clone(l.privs), secrets: slices.Clip(l.secrets)}
+	return &Ledger{salt: l.salt, privs: maps.Clone(l.privs), secrets: slices.Clip(l.secrets), keys: map[string][]byte{}}
 }
 
 // DataDigest returns the digest the ledger shows for a data plaintext: the

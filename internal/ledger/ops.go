@@ -31,6 +31,7 @@ func (l *Ledger) GenerateKey(actor, subject string, k cryppo.SymmetricKey) {
 	}
 	l.keep(actor, subject, k.Bytes())
 	fp := k.Fingerprint()
+	l.keepKey(k.Bytes())
 	l.Record(Entry{Actor: actor, Op: OpGenerate, Subject: subject, Format: FormatRandom32, Output: fp, Digest: fp},
 		func() error {
 			if got := len(k.Bytes()); got != cryppo.SymmetricKeySize {
@@ -48,6 +49,7 @@ func (l *Ledger) GenerateBytes(actor, subject string, b []byte) {
 	}
 	l.keep(actor, subject, b)
 	fp := cryppo.Fingerprint(b)
+	l.keepKey(b)
 	n := len(b)
 	l.Record(Entry{Actor: actor, Op: OpGenerate, Subject: subject, Format: fmt.Sprintf("random %d bytes", n),
 		Output: fp, Digest: fp}, nil)
@@ -102,8 +104,9 @@ func (l *Ledger) aesKey(actor string, op Op, subject string, wrapping cryppo.Sym
 	}
 	l.keep(actor, subject, key)
 	fp := cryppo.Fingerprint(key)
+	l.keepKey(wrapping.Bytes())
 	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: wrapping.Fingerprint(), KeyName: wrappingName,
-		Format: strategy(s), Output: s, Digest: fp},
+		Format: strategy(s), Output: s, Digest: fp, plain: PlainKey},
 		func() error {
 			pt, err := cryppo.DecryptAES(wrapping, s)
 			if err != nil {
@@ -134,8 +137,9 @@ func (l *Ledger) aesPrivate(actor string, op Op, subject string, kek cryppo.Symm
 	}
 	l.AddPrivateKey(k)
 	fp := k.Fingerprint()
+	l.keepKey(kek.Bytes())
 	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: kek.Fingerprint(), KeyName: kekName,
-		Format: strategy(s), Output: s, Digest: fp},
+		Format: strategy(s), Output: s, Digest: fp, plain: PlainPrivateKey},
 		func() error {
 			pt, err := cryppo.DecryptAES(kek, s)
 			if err != nil {
@@ -169,8 +173,9 @@ func (l *Ledger) aesData(actor string, op Op, subject string, key cryppo.Symmetr
 		return
 	}
 	d := l.DataDigest(plaintext)
+	l.keepKey(key.Bytes())
 	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: key.Fingerprint(), KeyName: keyName,
-		Format: strategy(s), Output: s, Digest: d},
+		Format: strategy(s), Output: s, Digest: d, plain: PlainData},
 		func() error {
 			if s == "" {
 				if d != l.DataDigest(nil) {
@@ -199,7 +204,7 @@ func (l *Ledger) WrapKeyRSA(actor, subject string, pub *cryppo.PublicKey, keyNam
 	l.keep(actor, subject, key)
 	fp := cryppo.Fingerprint(key)
 	pubFP := pub.Fingerprint()
-	l.Record(Entry{Actor: actor, Op: OpWrap, Subject: subject, Key: pubFP, KeyName: keyName, Format: strategy(out), Output: out, Digest: fp},
+	l.Record(Entry{Actor: actor, Op: OpWrap, Subject: subject, Key: pubFP, KeyName: keyName, Format: strategy(out), Output: out, Digest: fp, plain: PlainKey},
 		func() error {
 			priv := l.privateKey(pubFP)
 			if priv == nil {
@@ -233,7 +238,11 @@ func (l *Ledger) rsaDecrypt(actor string, op Op, subject string, priv *cryppo.Pr
 	}
 	l.AddPrivateKey(priv)
 	keyMaterial := op == OpUnwrap
-	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: priv.Fingerprint(), KeyName: keyName, Format: strategy(in), Output: in, Digest: digest},
+	plain := PlainData
+	if keyMaterial {
+		plain = PlainKey
+	}
+	l.Record(Entry{Actor: actor, Op: op, Subject: subject, Key: priv.Fingerprint(), KeyName: keyName, Format: strategy(in), Output: in, Digest: digest, plain: plain},
 		func() error {
 			got, err := cryppo.DecryptRSA(priv, in)
 			if err != nil {
@@ -257,8 +266,9 @@ func (l *Ledger) Hash(actor, subject string, key []byte, keyName string, value s
 		return
 	}
 	key = bytes.Clone(key)
+	l.keepKey(key)
 	l.Record(Entry{Actor: actor, Op: OpHash, Subject: subject, Key: cryppo.Fingerprint(key), KeyName: keyName,
-		Format: FormatHMACSHA256, Output: hash, Digest: l.DataDigest([]byte(value))},
+		Format: FormatHMACSHA256, Output: hash, Digest: l.DataDigest([]byte(value)), plain: PlainData},
 		func() error {
 			if got := cryppo.HMACSHA256Hex(key, value); !equalString(got, hash) {
 				return fmt.Errorf("%w: hash recomputes to %s", ErrMismatch, got)
@@ -274,12 +284,13 @@ func (l *Ledger) CheckHash(actor, subject string, key []byte, keyName string, va
 		return
 	}
 	key = bytes.Clone(key)
+	l.keepKey(key)
 	note := "match"
 	if !ok {
 		note = "MISMATCH"
 	}
 	l.Record(Entry{Actor: actor, Op: OpCheck, Subject: subject, Key: cryppo.Fingerprint(key), KeyName: keyName,
-		Format: FormatHMACSHA256, Output: hash, Digest: l.DataDigest([]byte(value)), Note: note},
+		Format: FormatHMACSHA256, Output: hash, Digest: l.DataDigest([]byte(value)), Note: note, plain: PlainData},
 		func() error {
 			if got := equalString(cryppo.HMACSHA256Hex(key, value), hash); got != ok {
 				return fmt.Errorf("%w: hash check gives %v, recorded %v", ErrMismatch, got, ok)
@@ -294,6 +305,7 @@ func (l *Ledger) RefusedAES(actor, subject string, key cryppo.SymmetricKey, keyN
 	if l == nil {
 		return
 	}
+	l.keepKey(key.Bytes())
 	l.Record(Entry{Actor: actor, Op: OpRefuse, Subject: subject, Key: key.Fingerprint(), KeyName: keyName,
 		Format: strategy(in), Output: in, Note: errNote(reason)},
 		func() error {
@@ -310,6 +322,7 @@ func (l *Ledger) RefusedRSA(actor, subject string, priv *cryppo.PrivateKey, keyN
 	if l == nil || priv == nil {
 		return
 	}
+	l.AddPrivateKey(priv)
 	l.Record(Entry{Actor: actor, Op: OpRefuse, Subject: subject, Key: priv.Fingerprint(), KeyName: keyName,
 		Format: strategy(in), Output: in, Note: errNote(reason)},
 		func() error {

@@ -189,7 +189,7 @@ var catalogue = []Requirement{
 
 	// Expiry.
 	must("SHARE-EXPIRY-01", AreaExpiry, Vault, "§3.2 PostShare expires_at, §4 shares:create -d",
-		"After its expires_at a share and its item answer 404 to the recipient."),
+		"After its expires_at a share, its item and the copy it delivered answer 404 to the recipient, and GET /items no longer lists the copy."),
 	must("SHARE-EXPIRY-02", AreaExpiry, Vault, "§3.2",
 		"An expired share is no longer listed in the recipient's GET /incoming_shares."),
 	must("SHARE-EXPIRY-03", AreaExpiry, Vault, "§3.3 Share",

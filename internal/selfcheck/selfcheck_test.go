@@ -111,7 +111,10 @@ func TestScheduler(t *testing.T) {
 		t.Fatalf("report: %+v, progress %v", rep, progress)
 	}
 	proof, tmpl, logout := rep.Faults[0], rep.Faults[1], rep.Faults[2]
-	if !proof.Killed || proof.Requirement != "SRP-PROOF-01" || proof.First.Scenario.Line != 4 || proof.Runs != 1 {
+	// Runs counts the scenarios started before the first failure stopped
+	// the fault's run; with three workers that depends on timing, which
+	// failure comes first does not.
+	if !proof.Killed || proof.Requirement != "SRP-PROOF-01" || proof.First.Scenario.Line != 4 || proof.Runs < 1 || proof.Runs > 3 {
 		t.Errorf("srp-proof-unchecked: %+v %+v", proof, proof.First)
 	}
 	if !logout.Killed || logout.Requirement != "SESSION-LOGOUT-01" || logout.First.Scenario.Line != 10 || logout.First.Step != `reading Alice's item "Car" with a logged-out token is refused with status 401` {
@@ -128,7 +131,7 @@ func TestScheduler(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"srp-proof-unchecked      killed    SRP-PROOF-01         tiny.feature:4 \"a wrong password is refused\" (1 scenarios)\n",
+		"srp-proof-unchecked      killed    SRP-PROOF-01         tiny.feature:4 \"a wrong password is refused\" (",
 		"template-slots-reversed  SURVIVED  (3 scenarios; should be caught by ITEM-TEMPLATE-01)\n",
 		"2 of 3 faults killed, 1 survived; clean run passed; 3 scenarios,",
 	} {

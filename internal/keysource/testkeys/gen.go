@@ -1,12 +1,12 @@
 //go:build ignore
 
 // gen.go writes the committed test key set, keys.pem.gz: N RSA keys
-// (default 320 keys of 4096 bits, e = 65537) as PKCS#1 "RSA PRIVATE KEY" PEM
+// (default 640 keys of 4096 bits, e = 65537) as PKCS#1 "RSA PRIVATE KEY" PEM
 // blocks, concatenated and gzipped.
 //
 // Run it through go generate in this directory, or by hand:
 //
-//	nice -n 19 go run gen.go -n 320 -workers 1 -o keys.pem.gz
+//	nice -n 19 go run gen.go -n 640 -workers 1 -o keys.pem.gz
 //
 // The keys come from crypto/rand, so every run produces a different set.
 // They are TEST KEYS, PUBLICLY KNOWN once committed: never use them for real
@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	n := flag.Int("n", 320, "number of keys")
+	n := flag.Int("n", 640, "number of keys")
 	bits := flag.Int("bits", 4096, "modulus size")
 	workers := flag.Int("workers", 1, "generator goroutines (the default stays off shared CPUs)")
 	out := flag.String("o", "keys.pem.gz", "output file")

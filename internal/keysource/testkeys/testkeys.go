@@ -13,10 +13,10 @@ package testkeys
 
 import _ "embed"
 
-//go:generate go run gen.go -n 320 -bits 4096 -workers 1 -o keys.pem.gz
+//go:generate go run gen.go -n 640 -bits 4096 -workers 1 -o keys.pem.gz
 
 // Count is the number of keys in the set; a test checks it against the file.
-const Count = 320
+const Count = 640
 
 // Bits is the modulus size of every key in the set.
 const Bits = 4096

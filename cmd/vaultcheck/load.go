@@ -37,6 +37,7 @@ type loadFlags struct {
 	thresholds []string
 	out        string
 	shard      string
+	shards     int
 	target     harness.TargetOptions
 	reqTimeout time.Duration
 	keys       string
@@ -72,7 +73,8 @@ The correctness counters (decrypt_failures, verification_hash_failures, unexpect
 cross_user_leaks) always carry a count==0 threshold.
 
 --out json:FILE writes the summary (schema: internal/load/summary/schema.json) with the
-histograms; --shard I/N runs part I of N of the load (VUs and rate split), and
+histograms; --shard I/N runs part I of N of the load (1 <= I <= N, as run counts them: VUs and
+rate split), --shards N takes I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), and
 "vaultcheck load merge" combines the shards' summaries and checks the thresholds again.
 
 Targets are those of run: inproc (a quiet fake Vault on a loopback port), a base URL, --vault-url
@@ -85,8 +87,8 @@ or the set-up met no answer, a 5xx or a body that is not JSON); 5 --out could no
 When several apply, the first of 3, 5, 4, 2, 1 wins.`,
 		Example: `  vaultcheck load features/sharing.feature --executor constant-vus --vus 4 --duration 1m
   vaultcheck load --plan share_storm.hcl --out json:out/summary.json
-  vaultcheck load --plan share_storm.hcl --shard 0/3 --out json:out/shard0.json
-  vaultcheck load merge out/shard*.json`,
+  vaultcheck load --plan share_storm.hcl --shard 1/3 --out json:out/shard-1.json
+  vaultcheck load merge out/shard-*.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("subscription-key") {
 				f.target.SubscriptionKey = os.Getenv(subscriptionKeyEnv)
@@ -114,7 +116,8 @@ When several apply, the first of 3, 5, 4, 2, 1 wins.`,
 	fl.StringVar(&f.fixture, "fixture", plan.FixtureVU, `"vu": leading Given steps once per VU, not measured; "iteration": every step every iteration`)
 	fl.StringArrayVar(&f.thresholds, "threshold", nil, "a k6-style threshold (repeatable)")
 	fl.StringVar(&f.out, "out", "", "json:FILE writes the summary with its histograms")
-	fl.StringVar(&f.shard, "shard", "", "run part I of N of the load (0 <= I < N), e.g. 0/3")
+	fl.StringVar(&f.shard, "shard", "", "run part I of N of the load (1 <= I <= N), e.g. 1/3")
+	fl.IntVar(&f.shards, "shards", 0, "run part $"+jobIndexEnv+" (0-based, as a Kubernetes Indexed Job sets it) of N")
 	fl.StringVar(&f.target.Target, "target", harness.TargetInproc, `"inproc", the base URL of a server serving /vault and /keystore, or docker:IMAGE[:TAG]`)
 	fl.StringVar(&f.target.VaultURL, "vault-url", "", "Vault API URL (with --keystore-url)")
 	fl.StringVar(&f.target.KeystoreURL, "keystore-url", "", "Keystore API URL (with --vault-url)")
@@ -205,6 +208,14 @@ func runLoad(cmd *cobra.Command, f loadFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.shards > 0 {
+		if f.shard != "" {
+			return usageErrorf("load: give --shard I/N or --shards N, not both")
+		}
+		if f.shard, err = shardFromIndex("load", f.shards, os.Getenv(jobIndexEnv)); err != nil {
+			return err
+		}
+	}
 	seg, err := parseShard(f.shard)
 	if err != nil {
 		return err
@@ -275,6 +286,7 @@ func parseOut(s string) (string, error) {
 	return file, nil
 }
 
+// parseShard reads --shard I/N, counted from 1 as run counts shards.
 func parseShard(s string) (executor.Segment, error) {
 	if s == "" {
 		return executor.Whole, nil
@@ -282,9 +294,9 @@ func parseShard(s string) (executor.Segment, error) {
 	is, ns, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(is)
 	n, err2 := strconv.Atoi(ns)
-	seg := executor.Segment{Index: i, Count: n}
+	seg := executor.Segment{Index: i - 1, Count: n}
 	if !ok || err1 != nil || err2 != nil || seg.Validate() != nil {
-		return seg, usageErrorf("load: --shard %q: want I/N with 0 <= I < N, e.g. 0/3", s)
+		return seg, usageErrorf("load: --shard %q: want I/N with 1 <= I <= N, e.g. 1/3", s)
 	}
 	return seg, nil
 }
@@ -293,15 +305,20 @@ func newLoadMergeCmd() *cobra.Command {
 	var out string
 	var extra []string
 	cmd := &cobra.Command{
-		Use:   "merge SUMMARY.json...",
+		Use:   "merge SUMMARY.json|FOLDER...",
 		Short: "Merge the summaries of a sharded load run and check its thresholds again",
 		Long: `merge combines the summaries that the shards of one run wrote (--shard I/N --out json:FILE):
 counters add up, histograms merge exactly (so percentiles are those of the whole run, not averages
 of the shards'), and every threshold of the run, plus any --threshold given here, is evaluated
-again on the merged metrics. Exit status as for load: 0 passed, 1 a threshold failed, 2 unreadable
-or mismatched summaries.`,
+again on the merged metrics. A FOLDER stands for every *.json file directly in it (a Kubernetes
+Job's shared volume, say). Exit status as for load: 0 passed, 1 a threshold failed, 2 unreadable
+or mismatched summaries, 5 --out could not be written.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := expandFolders(args)
+			if err != nil {
+				return err
+			}
 			var parts []*summary.Summary
 			for _, a := range args {
 				s, err := summary.Read(a)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,10 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"load", feat, "--executor", "constant-vus", "--duration", "1s", "--threshold", "http_req_duraton:p(95)<1"}, `did you mean "http_req_duration"`},
 		{[]string{"load", undefined, "--duration", "1s"}, `bad.feature:3:11: undefined step: "Alice dances"`},
 		{[]string{"load", "--plan", plan}, "p.hcl:1:1: load \"x\": duration: required"},
-		{[]string{"load", feat, "--duration", "1s", "--shard", "3/3"}, "want I/N"},
+		{[]string{"load", feat, "--duration", "1s", "--shard", "4/3"}, "want I/N with 1 <= I <= N"},
+		{[]string{"load", feat, "--duration", "1s", "--shard", "0/3"}, "want I/N with 1 <= I <= N"},
+		{[]string{"load", feat, "--duration", "1s", "--shards", "3"}, "$JOB_COMPLETION_INDEX, which is not set"},
+		{[]string{"load", feat, "--duration", "1s", "--shards", "3", "--shard", "1/3"}, "not both"},
 		{[]string{"load", feat, "--duration", "1s", "--target", "http://user:secret@h"}, "credentials"},
 	} {
 		code, _, errs := runLoadMain(tc.args...)
@@ -112,7 +116,10 @@ func TestLoadShardsMerge(t *testing.T) {
 	errs := make(chan error, 3)
 	for i := range 3 {
 		go func() {
-			cmd := exec.Command(bin, append(append([]string{}, args...), "--shard", fmt.Sprintf("%d/3", i), "--out", fmt.Sprintf("json:%s/shard%d.json", dir, i))...)
+			// As an Indexed Job runs them: --shards 3, the index in the
+			// environment, 0-based; the summaries in one folder.
+			cmd := exec.Command(bin, append(append([]string{}, args...), "--shards", "3", "--out", fmt.Sprintf("json:%s/shards/shard-%d.json", dir, i+1))...)
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", jobIndexEnv, i))
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				err = fmt.Errorf("shard %d: %v\n%s", i, err, out)
@@ -130,8 +137,7 @@ func TestLoadShardsMerge(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	code := Main([]string{"load", "merge", filepath.Join(dir, "shard0.json"), filepath.Join(dir, "shard1.json"), filepath.Join(dir, "shard2.json"),
-		"--out", "json:" + filepath.Join(dir, "merged.json")}, &out, &errb)
+	code := Main([]string{"load", "merge", filepath.Join(dir, "shards"), "--out", "json:" + filepath.Join(dir, "merged.json")}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("merge: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -156,9 +162,12 @@ func TestLoadShardsMerge(t *testing.T) {
 	// The merge is exact: its histogram holds every shard's samples.
 	var shardSamples int64
 	for i := range 3 {
-		s, err := summary.Read(filepath.Join(dir, fmt.Sprintf("shard%d.json", i)))
+		s, err := summary.Read(filepath.Join(dir, "shards", fmt.Sprintf("shard-%d.json", i+1)))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if s.Shard == nil || s.Shard.Index != i+1 || s.Shard.Count != 3 {
+			t.Fatalf("shard-%d.json holds shard %+v", i+1, s.Shard)
 		}
 		a, _ := metrics.Aggregate(metrics.Trend, s.Select(metrics.HTTPReqDuration, nil))
 		shardSamples += a.Count

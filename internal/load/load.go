@@ -193,7 +193,7 @@ func Run(ctx context.Context, o Options) (*summary.Summary, error) {
 
 	sum := &summary.Summary{Target: tgt.Name(), Keys: keyMode, Plan: o.Plan.File}
 	if o.Segment.Count > 1 {
-		sum.Shard = &summary.Shard{Index: o.Segment.Index, Count: o.Segment.Count}
+		sum.Shard = &summary.Shard{Index: o.Segment.Index + 1, Count: o.Segment.Count}
 	}
 	fails := newFailureLog()
 	runCtx, cancel := context.WithCancelCause(ctx)

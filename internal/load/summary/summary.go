@@ -55,7 +55,8 @@ type Summary struct {
 	metrics.Snapshot
 }
 
-// Shard says which part of a run a summary holds.
+// Shard says which part of a run a summary holds: Index of Count, counted
+// from 1 as --shard I/N counts them.
 type Shard struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
@@ -374,10 +375,14 @@ func Merge(parts []*Summary) (*Summary, error) {
 		Start: parts[0].Start, End: parts[0].End, Shards: len(parts), Thresholds: parts[0].Thresholds}
 	seen := map[int]bool{}
 	for i, p := range parts {
-		if p.Shard != nil {
-			if seen[p.Shard.Index] {
-				return nil, fmt.Errorf("summary %d: shard %d/%d appears twice", i+1, p.Shard.Index, p.Shard.Count)
-			}
+		switch {
+		case (p.Shard == nil) != (parts[0].Shard == nil):
+			return nil, fmt.Errorf("summary %d: a whole run and shards cannot be merged", i+1)
+		case p.Shard != nil && (p.Shard.Count != parts[0].Shard.Count || p.Shard.Index < 1 || p.Shard.Index > p.Shard.Count):
+			return nil, fmt.Errorf("summary %d: shard %d/%d is not a shard of %d", i+1, p.Shard.Index, p.Shard.Count, parts[0].Shard.Count)
+		case p.Shard != nil && seen[p.Shard.Index]:
+			return nil, fmt.Errorf("summary %d: shard %d/%d appears twice", i+1, p.Shard.Index, p.Shard.Count)
+		case p.Shard != nil:
 			seen[p.Shard.Index] = true
 		}
 		if !slices.Equal(p.Thresholds, out.Thresholds) {

@@ -223,7 +223,7 @@ func TestMergeShards(t *testing.T) {
 		record(reg, 1000, int64(i*20))
 		record(whole, 1000, int64(i*20))
 		s := newSummary(t, reg, ths)
-		s.Shard = &Shard{Index: i, Count: 3}
+		s.Shard = &Shard{Index: i + 1, Count: 3}
 		s.Start = s.Start.Add(time.Duration(i) * time.Second)
 		p := filepath.Join(t.TempDir(), "s.json")
 		if err := s.Write(p); err != nil {
@@ -267,6 +267,8 @@ func TestMergeShards(t *testing.T) {
 	for name, bad := range map[string][]*Summary{
 		"a shard twice":     {parts[0], parts[0], parts[2]},
 		"a shard missing":   {parts[0], parts[1]},
+		"another count":     {parts[0], parts[1], withShard(parts[2], 3, 4)},
+		"an index too high": {parts[0], parts[1], withShard(parts[2], 4, 3)},
 		"other thresholds":  {parts[0], parts[1], withThresholds(parts[2], "iterations:count>=1")},
 		"nothing to merge!": nil,
 	} {
@@ -274,6 +276,12 @@ func TestMergeShards(t *testing.T) {
 			t.Errorf("%s: merged", name)
 		}
 	}
+}
+
+func withShard(s *Summary, i, n int) *Summary {
+	c := *s
+	c.Shard = &Shard{Index: i, Count: n}
+	return &c
 }
 
 func withThresholds(s *Summary, ths ...string) *Summary {

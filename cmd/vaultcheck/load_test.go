@@ -2,15 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vaultcheck/vaultcheck/internal/load"
 	"github.com/vaultcheck/vaultcheck/internal/load/metrics"
+	"github.com/vaultcheck/vaultcheck/internal/load/plan"
 	"github.com/vaultcheck/vaultcheck/internal/load/summary"
 )
 
@@ -213,5 +220,97 @@ func TestLoadTargetsAndReports(t *testing.T) {
 		if tc.code == 5 && !strings.Contains(out, "correctness (must stay 0)") {
 			t.Errorf("no summary table before the report error:\n%s", out)
 		}
+	}
+}
+
+// TestDeployLoadExamples keeps deploy/load's examples true: the Indexed
+// Job runs as many shards as it has completions, with flags load accepts,
+// a plan of deploy/load/plans whose scenarios compile; the merge Job's
+// arguments are load merge's; the Actions matrix has a shard per SHARDS
+// and runs that plan.
+func TestDeployLoadExamples(t *testing.T) {
+	dir := filepath.Join("..", "..", "deploy", "load")
+	read := func(name string, v any) []byte {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return raw
+	}
+	type job struct {
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Template       struct {
+				Spec struct {
+					Containers []struct {
+						Args []string `yaml:"args"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	var shards, merge job
+	read("indexed-job.yaml", &shards)
+	read("merge-job.yaml", &merge)
+	args := shards.Spec.Template.Spec.Containers[0].Args
+	if shards.Spec.CompletionMode != "Indexed" || args[0] != "load" || !slices.Contains(args, fmt.Sprintf("--shards=%d", shards.Spec.Completions)) {
+		t.Fatalf("indexed job: mode %q, %d completions, args %q", shards.Spec.CompletionMode, shards.Spec.Completions, args)
+	}
+	lc := newLoadCmd()
+	if err := lc.ParseFlags(args[1:]); err != nil {
+		t.Fatalf("load does not take the job's args %q: %v", args, err)
+	}
+	planPath := lc.Flags().Lookup("plan").Value.String()
+	checkPlan(t, filepath.Join(dir, "plans", filepath.Base(planPath)))
+
+	margs := merge.Spec.Template.Spec.Containers[0].Args
+	mc := newLoadMergeCmd()
+	if margs[0] != "load" || margs[1] != "merge" || mc.ParseFlags(margs[2:]) != nil {
+		t.Fatalf("merge job args %q", margs)
+	}
+	if out, err := parseOut(mc.Flags().Lookup("out").Value.String()); err != nil || out == "" {
+		t.Fatalf("merge job --out: %q %v", out, err)
+	}
+
+	var wf struct {
+		Env  map[string]any `yaml:"env"`
+		Jobs map[string]struct {
+			Strategy struct {
+				Matrix struct {
+					Shard []int `yaml:"shard"`
+				} `yaml:"matrix"`
+			} `yaml:"strategy"`
+		} `yaml:"jobs"`
+	}
+	raw := read("github-actions.yml", &wf)
+	if n := wf.Env["SHARDS"]; n != len(wf.Jobs["shard"].Strategy.Matrix.Shard) {
+		t.Fatalf("actions: SHARDS %v, matrix %v", n, wf.Jobs["shard"].Strategy.Matrix.Shard)
+	}
+	m := regexp.MustCompile(`--plan (\S+)`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("actions: no --plan")
+	}
+	checkPlan(t, filepath.Join("..", "..", string(m[1])))
+}
+
+// checkPlan parses a plan and compiles its scenarios, as load does before
+// it starts.
+func checkPlan(t *testing.T, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Parse(path, src, load.KnownTags())
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	p.ResolvePaths()
+	if err := load.CheckScenarios(context.Background(), p, nil); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -119,6 +119,19 @@ func CorrectnessThresholds() []threshold.Threshold {
 	return out
 }
 
+// CheckScenarios loads and compiles the scenarios of every block of p, as
+// Run does before it starts the target: a file that cannot be read or
+// parsed, an undefined step or a tag filter that selects nothing is an
+// ErrUsage or ErrScenario error.
+func CheckScenarios(ctx context.Context, p *plan.Plan, vars map[string]string) error {
+	for _, l := range p.Loads {
+		if _, err := selectScenarios(ctx, l.Scenarios, l.Tags, vars); err != nil {
+			return fmt.Errorf("load %q (%s): %w", l.Name, l.Where, err)
+		}
+	}
+	return nil
+}
+
 // block is one load block of the run.
 type block struct {
 	l         plan.Load

@@ -20,6 +20,7 @@ type vu struct {
 	b      *block
 	cfg    steps.Config
 	reg    *metrics.Registry
+	inst   *probe.Instruments
 	fails  *failureLog
 	setups []*steps.Run // by scenario, fixture "vu" only
 	next   int
@@ -34,8 +35,9 @@ type iterSeries struct {
 // newVUFunc makes the VUs of a block; a VU whose set-up fails is not made.
 func newVUFunc(b *block, cfg steps.Config, reg *metrics.Registry, fails *failureLog) func(context.Context) (executor.VU, error) {
 	var count int
+	inst := probe.NewInstruments(reg)
 	return func(ctx context.Context) (executor.VU, error) {
-		v := &vu{b: b, cfg: cfg, reg: reg, fails: fails, next: count}
+		v := &vu{b: b, cfg: cfg, reg: reg, inst: inst, fails: fails, next: count}
 		count++ // the executors make VUs from one goroutine at a time
 		for _, sc := range b.scenarios {
 			lt := metrics.Tag{Key: metrics.TagLoad, Value: b.l.Name}
@@ -49,7 +51,7 @@ func newVUFunc(b *block, cfg steps.Config, reg *metrics.Registry, fails *failure
 				continue
 			}
 			start := time.Now()
-			obs := probe.NewIteration(reg, false)
+			obs := inst.Iteration(false)
 			r, err := steps.NewRun(cfg, sc.compiled, obs.Options())
 			if err == nil {
 				var i int
@@ -83,7 +85,7 @@ func (v *vu) Iterate(ctx context.Context) {
 	i := v.next % len(v.b.scenarios)
 	v.next++
 	sc := v.b.scenarios[i]
-	obs := probe.NewIteration(v.reg, true)
+	obs := v.inst.Iteration(true)
 	mctx := probe.Measured(ctx)
 	start := time.Now()
 	var (

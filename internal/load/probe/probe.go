@@ -147,15 +147,44 @@ func TimedGenerate(reg *metrics.Registry, gen func(bits int) (*cryppo.PrivateKey
 // the run but whose correctness failures are).
 type Iteration struct {
 	reg   *metrics.Registry
+	in    *Instruments
 	timed bool
 
 	decrypts atomic.Int64 // decryption failures seen by the crypto observer
 	hashes   atomic.Int64 // hash mismatches seen by the crypto observer
 }
 
-// NewIteration starts observing one iteration or setup.
-func NewIteration(reg *metrics.Registry, timed bool) *Iteration {
-	return &Iteration{reg: reg, timed: timed}
+// Instruments are the series a run's observers record every iteration
+// into, looked up once: a step's phrase and a series key cost more to make
+// than the sample they would record.
+type Instruments struct {
+	reg    *metrics.Registry
+	crypto []*metrics.Series // crypto_duration, by ledger.CryptoOp
+	steps  sync.Map          // *steps.Definition → step_duration series
+}
+
+// NewInstruments makes the instruments of a run over reg.
+func NewInstruments(reg *metrics.Registry) *Instruments {
+	in := &Instruments{reg: reg}
+	for _, op := range ledger.CryptoOps() {
+		in.crypto = append(in.crypto, reg.Get(metrics.CryptoDuration, metrics.Tag{Key: metrics.TagOp, Value: op.String()}))
+	}
+	return in
+}
+
+// Iteration starts observing one iteration or, with timed false, a VU's
+// set-up.
+func (in *Instruments) Iteration(timed bool) *Iteration {
+	return &Iteration{reg: in.reg, in: in, timed: timed}
+}
+
+func (in *Instruments) stepSeries(d *steps.Definition) *metrics.Series {
+	if s, ok := in.steps.Load(d); ok {
+		return s.(*metrics.Series)
+	}
+	s := in.reg.Get(metrics.StepDuration, metrics.Tag{Key: metrics.TagStep, Value: d.Phrase()})
+	in.steps.Store(d, s)
+	return s
 }
 
 // Options are the hooks to execute a steps.Run with.
@@ -165,8 +194,8 @@ func (it *Iteration) Options() steps.ExecOptions {
 
 // ObserveCrypto implements ledger.Observer.
 func (it *Iteration) ObserveCrypto(op ledger.CryptoOp, d time.Duration, err error) {
-	if it.timed {
-		it.reg.Get(metrics.CryptoDuration, metrics.Tag{Key: metrics.TagOp, Value: op.String()}).Record(d)
+	if it.timed && int(op) < len(it.in.crypto) {
+		it.in.crypto[op].Record(d)
 	}
 	if err == nil {
 		return
@@ -182,16 +211,15 @@ func (it *Iteration) ObserveCrypto(op ledger.CryptoOp, d time.Duration, err erro
 }
 
 func (it *Iteration) step(_ int, d *steps.Definition, dur time.Duration, err error) {
-	phrase := d.Phrase()
 	if it.timed {
-		it.reg.Get(metrics.StepDuration, metrics.Tag{Key: metrics.TagStep, Value: phrase}).Record(dur)
+		it.in.stepSeries(d).Record(dur)
 	}
 	if err == nil {
 		return
 	}
 	kind := steps.Classify(err)
 	if it.timed {
-		it.reg.Get(metrics.StepFailures, metrics.Tag{Key: metrics.TagStep, Value: phrase}, metrics.Tag{Key: metrics.TagKind, Value: kind.String()}).Add(1)
+		it.reg.Get(metrics.StepFailures, metrics.Tag{Key: metrics.TagStep, Value: d.Phrase()}, metrics.Tag{Key: metrics.TagKind, Value: kind.String()}).Add(1)
 	}
 	if kind != steps.FailedTarget {
 		return

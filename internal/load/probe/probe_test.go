@@ -168,7 +168,7 @@ func TestCorrectness(t *testing.T) {
 
 func TestIterationCountsOnce(t *testing.T) {
 	reg := metrics.NewRegistry()
-	it := NewIteration(reg, true)
+	it := NewInstruments(reg).Iteration(true)
 	d := definition(t, "Alice can read her own profile")
 	// The client saw the decryption fail, then the step failed for it:
 	// one failure, not two.
@@ -179,7 +179,7 @@ func TestIterationCountsOnce(t *testing.T) {
 	if a.Count != 1 {
 		t.Fatalf("decrypt_failures = %d, want 1", a.Count)
 	}
-	setup := NewIteration(reg, false)
+	setup := NewInstruments(reg).Iteration(false)
 	setup.ObserveCrypto(ledger.CryptoRSAUnwrap, time.Second, nil)
 	snap = reg.Snapshot()
 	r, _ := metrics.Aggregate(metrics.Trend, snap.Select(metrics.CryptoDuration, map[string]string{metrics.TagOp: "rsa_unwrap"}))

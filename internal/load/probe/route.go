@@ -96,60 +96,99 @@ func Routes() []string {
 // template under the canonical prefix, ids replaced by their parameter
 // ("GET /vault/items/{id}"), whatever base path the target serves the
 // services under. Unknown paths fold into "METHOD /vault/(other)" so that
-// a misbehaving target cannot make series without end.
+// a misbehaving target cannot make series without end. It runs on every
+// request of a load, so it allocates nothing.
 type Router struct {
-	bases [2]string // scheme://host/path of each service, without a trailing slash
+	bases [2]base
+	// byShape lists each service's routes by method and segment count.
+	byShape [2]map[shape][]*route
 }
+
+// base is a service's base URL, parsed.
+type base struct {
+	scheme, host, path string // path without a trailing slash
+}
+
+type shape struct {
+	method string
+	segs   int
+}
+
+// maxSegs bounds the path segments a route can have; longer paths are
+// "(other)".
+const maxSegs = 8
 
 // NewRouter makes a Router for the services' base URLs.
 func NewRouter(vaultURL, keystoreURL string) *Router {
-	return &Router{bases: [2]string{strings.TrimRight(vaultURL, "/"), strings.TrimRight(keystoreURL, "/")}}
+	rt := &Router{}
+	for svc, raw := range [2]string{vaultURL, keystoreURL} {
+		if u, err := url.Parse(strings.TrimRight(raw, "/")); err == nil {
+			rt.bases[svc] = base{scheme: u.Scheme, host: u.Host, path: strings.TrimRight(u.EscapedPath(), "/")}
+		}
+		rt.byShape[svc] = map[shape][]*route{}
+		for i := range apiRoutes[svc] {
+			r := &apiRoutes[svc][i]
+			k := shape{r.method, len(r.segs)}
+			rt.byShape[svc][k] = append(rt.byShape[svc][k], r)
+		}
+	}
+	return rt
 }
 
 // Route names the route of a request.
 func (rt *Router) Route(method string, u *url.URL) string {
-	full := u.Scheme + "://" + u.Host + u.EscapedPath()
-	svc := -1
-	var rest string
+	p := u.EscapedPath()
+	svc, rest := -1, ""
 	// The longer base first: one may be a prefix of the other.
 	order := [2]int{vault, keystore}
-	if len(rt.bases[keystore]) > len(rt.bases[vault]) {
+	if len(rt.bases[keystore].path) > len(rt.bases[vault].path) {
 		order = [2]int{keystore, vault}
 	}
 	for _, s := range order {
 		b := rt.bases[s]
-		if strings.HasPrefix(full, b) && (len(full) == len(b) || full[len(b)] == '/') {
-			svc, rest = s, full[len(b):]
+		if u.Scheme == b.scheme && u.Host == b.host && strings.HasPrefix(p, b.path) && (len(p) == len(b.path) || p[len(b.path)] == '/') {
+			svc, rest = s, p[len(b.path):]
 			break
 		}
 	}
 	if svc < 0 {
 		return method + " (other)"
 	}
-	prefix := meeco.VaultPrefix
-	if svc == keystore {
-		prefix = meeco.KeystorePrefix
+	var buf [maxSegs]string
+	segs := buf[:0]
+	rest = strings.Trim(rest, "/")
+	for len(segs) < maxSegs {
+		seg, more, found := strings.Cut(rest, "/")
+		segs = append(segs, seg)
+		if !found {
+			rest = ""
+			break
+		}
+		rest = more
 	}
-	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	best, bestLits := "", -1
-	for i := range apiRoutes[svc] {
-		r := &apiRoutes[svc][i]
-		if r.method != method || len(r.segs) != len(segs) || r.lits <= bestLits {
-			continue
-		}
-		ok := true
-		for j, s := range r.segs {
-			if s == "" && segs[j] == "" || s != "" && s != segs[j] {
-				ok = false
-				break
+	if rest == "" {
+		for _, r := range rt.byShape[svc][shape{method, len(segs)}] {
+			if r.lits <= bestLits {
+				continue
 			}
-		}
-		if ok {
-			best, bestLits = r.name, r.lits
+			ok := true
+			for j, s := range r.segs {
+				if s == "" && segs[j] == "" || s != "" && s != segs[j] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				best, bestLits = r.name, r.lits
+			}
 		}
 	}
 	if best == "" {
-		return method + " " + prefix + "/(other)"
+		if svc == keystore {
+			return method + " " + meeco.KeystorePrefix + "/(other)"
+		}
+		return method + " " + meeco.VaultPrefix + "/(other)"
 	}
 	return best
 }

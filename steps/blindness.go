@@ -460,17 +460,18 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 		if w.deliberate[r.Seq] {
 			continue
 		}
-		place := fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor))
+		place := func() string { return fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor)) }
+		rawURL := []byte(r.URL)
 		for _, c := range cs {
 			if c.token || found[c] {
 				continue
 			}
-			if f := c.match([]byte(r.URL), false); f != "" {
-				note(c, f, "the URL of "+place, w.exchangeFor(r))
+			if f := c.match(rawURL, false); f != "" {
+				note(c, f, "the URL of "+place(), w.exchangeFor(r))
 				continue
 			}
 			if f := c.matchJSON(r.Request); f != "" {
-				note(c, f, "the body of "+place, w.exchangeFor(r))
+				note(c, f, "the body of "+place(), w.exchangeFor(r))
 			}
 		}
 	}

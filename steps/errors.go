@@ -280,7 +280,7 @@ type gomegaFailure struct{ msg string }
 // concurrent scenarios apart; gomega.InterceptGomegaFailure would swap a
 // global.
 func verify(exs []redact.Exchange, f func(g gomega.Gomega)) (err error) {
-	g := gomega.NewGomega(func(msg string, _ ...int) { panic(gomegaFailure{msg}) })
+	g := verifier
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -295,6 +295,10 @@ func verify(exs []redact.Exchange, f func(g gomega.Gomega)) (err error) {
 	f(g)
 	return nil
 }
+
+// verifier is the Gomega of verify: its fail handler only panics, so one
+// serves every check at once.
+var verifier = gomega.NewGomega(func(msg string, _ ...int) { panic(gomegaFailure{msg}) })
 
 // firstLine returns the first non-empty line of s, trimmed.
 func firstLine(s string) string {

@@ -149,3 +149,30 @@ func TestParseTag(t *testing.T) {
 		t.Errorf("RefsOf = %v, %v", refs, errs)
 	}
 }
+
+// TestREADMECatalogue fails while the README's copy of the catalogue is
+// stale; -update rewrites it between its markers.
+func TestREADMECatalogue(t *testing.T) {
+	const readme = "../../README.md"
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	i, j := strings.Index(text, READMEBegin), strings.Index(text, READMEEnd)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the catalogue's markers %q and %q", READMEBegin, READMEEnd)
+	}
+	got := text[i : j+len(READMEEnd)]
+	want := READMEBlock()
+	if *update && got != want {
+		text = text[:i] + want + text[j+len(READMEEnd):]
+		if err := os.WriteFile(readme, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got = want
+	}
+	if got != want {
+		t.Fatal("README.md's requirements catalogue is stale: run go test ./internal/requirements -run Catalogue -update")
+	}
+}

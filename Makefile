@@ -55,11 +55,11 @@ PLAIN_PKGS := $(MODULE) \
 
 # cmd/vaultcheck is split by test: the whole suite against vaultcheck serve
 # by URL (the root package's run again, with a subscription key), the suite
-# whole and in three shard processes (built binaries: the race detector
-# would not see them), and the vectors commands (pure crypto) run without
-# -race, the rest with it.
+# whole and in three shard processes, a load as one process and as three
+# shard processes (built binaries: the race detector would not see them),
+# and the vectors commands (pure crypto) run without -race, the rest with it.
 SPLIT_PKG         := $(MODULE)/cmd/vaultcheck
-SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand)$$
+SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand|TestLoadShardsMerge)$$
 
 # The harness's whole suite against the Dockerfile's image (docker target)
 # runs without -race too: 10 s plain, 92 s with -race on the loaded machine;

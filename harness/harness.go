@@ -355,18 +355,11 @@ func Run(ctx context.Context, opts Options) (code int, err error) {
 		initFn = steps.Initializer
 	}
 
-	where := redactURL(p.target.name)
 	if opts.OnTarget != nil && abort == nil && p.target.vaultURL != "" {
 		opts.OnTarget(p.target.info())
 	}
-	if p.target.docker != nil && p.target.vaultURL != "" {
-		where += " (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
-	}
-	if p.target.inproc {
-		where = "inproc (" + strings.TrimSuffix(p.target.vaultURL, "/vault") + ")"
-	}
 	fmt.Fprintf(p.log, "vaultcheck: %s, target %s, keys %s, concurrency %d\n",
-		plural(len(p.selected), "scenario"), where, p.keys, p.concurrency)
+		plural(len(p.selected), "scenario"), p.target.describe(), p.keys, p.concurrency)
 	if p.seed != 0 {
 		fmt.Fprintf(p.log, "vaultcheck: scenario order randomized with seed %d (rerun with --seed %d)\n", p.seed, p.seed)
 	}

@@ -420,9 +420,11 @@ func scrubSteps(steps []stepResult, scrub func(string) string) {
 		st.msg = scrub(st.msg)
 		for j := range st.exchanges {
 			ex := &st.exchanges[j]
-			ex.URL, ex.Path = scrub(ex.URL), scrub(ex.Path)
-			ex.RequestBody, ex.ResponseBody, ex.Err = scrub(ex.RequestBody), scrub(ex.ResponseBody), scrub(ex.Err)
-			ex.RequestHeader, ex.ResponseHeader = scrubHeader(ex.RequestHeader, scrub), scrubHeader(ex.ResponseHeader, scrub)
+			d := ex.Detail()
+			d.URL, d.RequestBody, d.ResponseBody = scrub(d.URL), scrub(d.RequestBody), scrub(d.ResponseBody)
+			d.RequestHeader, d.ResponseHeader = scrubHeader(d.RequestHeader, scrub), scrubHeader(d.ResponseHeader, scrub)
+			*ex = ex.WithDetail(d)
+			ex.Path, ex.Err = scrub(ex.Path), scrub(ex.Err)
 		}
 	}
 }

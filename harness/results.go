@@ -349,10 +349,11 @@ func cucumberResult(s godog.StepResultStatus) string {
 func exchangesOf(exs []redact.Exchange) []results.Exchange {
 	var out []results.Exchange
 	for _, e := range exs {
+		d := e.Detail()
 		out = append(out, results.Exchange{
-			Seq: e.Seq, Actor: e.Actor, Method: e.Method, URL: e.URL,
-			RequestHeaders: shownHeaders(e.RequestHeader), RequestBody: e.RequestBody,
-			Status: e.Status, ResponseHeaders: shownHeaders(e.ResponseHeader), ResponseBody: e.ResponseBody,
+			Seq: e.Seq, Actor: e.Actor, Method: e.Method, URL: d.URL,
+			RequestHeaders: shownHeaders(d.RequestHeader), RequestBody: d.RequestBody,
+			Status: e.Status, ResponseHeaders: shownHeaders(d.ResponseHeader), ResponseBody: d.ResponseBody,
 			DurationNS: int64(e.Duration), Error: e.Err,
 		})
 	}

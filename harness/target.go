@@ -82,6 +82,20 @@ func (t *target) Logs(ctx context.Context) (string, error) {
 	return t.docker.Logs(ctx)
 }
 
+// describe names the target for the run's first line, without
+// credentials: "inproc (http://127.0.0.1:PORT)", the base URL, or the
+// docker target with the address its container answers on.
+func (t *target) describe() string {
+	where := redactURL(t.name)
+	if t.docker != nil && t.vaultURL != "" {
+		where += " (" + strings.TrimSuffix(t.vaultURL, "/vault") + ")"
+	}
+	if t.inproc {
+		where = "inproc (" + strings.TrimSuffix(t.vaultURL, "/vault") + ")"
+	}
+	return where
+}
+
 // resolveTarget validates the target options without touching the network.
 func resolveTarget(opts *Options) (*target, error) {
 	name := strings.TrimSpace(opts.Target)

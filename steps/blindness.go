@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vaultcheck/vaultcheck/internal/client"
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
@@ -90,13 +92,139 @@ func (c *canary) encoded(b []byte) {
 	c.add("hex", []byte(strings.ToUpper(hex.EncodeToString(b))), minEncoded)
 }
 
-// textCanary is a canary for a plaintext string: raw and escaped forms
-// when the text is long enough and not sent in clear on purpose, and its
-// encodings.
-func textCanary(what, req, v string, clear []string) *canary {
+// canaryCache keeps the canaries a World made, for the forks of a load
+// run: every iteration looks for the set-up's secrets again, and making
+// their forms (encodings, a private key's PEM) costs more than the search.
+// A fork reads its parent's cache and adds what it makes to its own, so
+// that what one iteration makes never outlives it. Canaries are never
+// changed once made.
+type canaryCache struct {
+	parent *canaryCache
+
+	mu    sync.Mutex
+	m     map[canaryKey]*canary
+	keys  map[*cryppo.PrivateKey]*canary
+	users map[userKey][]*canary
+	// ledger are the canaries of the ledger's secrets, in its order: a
+	// fork's ledger goes on from its parent's, and so does this list.
+	ledger []*canary
+}
+
+// canaryKey is everything a canary is made from.
+type canaryKey struct {
+	kind      byte // 't' text, 'k' key bytes, 's' secret key, 'o' token
+	what, req string
+	value     string
+	onPurpose bool // a text canary's value is text sent in clear on purpose
+}
+
+func newCanaryCache(parent *canaryCache) *canaryCache {
+	cc := &canaryCache{parent: parent}
+	if parent != nil {
+		parent.mu.Lock()
+		cc.ledger = slices.Clip(parent.ledger)
+		parent.mu.Unlock()
+	}
+	return cc
+}
+
+func (cc *canaryCache) lookupUser(k userKey) ([]*canary, bool) {
+	if cc == nil {
+		return nil, false
+	}
+	cc.mu.Lock()
+	cs, ok := cc.users[k]
+	cc.mu.Unlock()
+	if !ok {
+		return cc.parent.lookupUser(k)
+	}
+	return cs, true
+}
+
+func (cc *canaryCache) storeUser(k userKey, cs []*canary) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.users == nil {
+		cc.users = map[userKey][]*canary{}
+	}
+	cc.users[k] = slices.Clip(cs)
+}
+
+func (cc *canaryCache) lookup(k canaryKey) *canary {
+	if cc == nil {
+		return nil
+	}
+	cc.mu.Lock()
+	c := cc.m[k]
+	cc.mu.Unlock()
+	if c == nil {
+		return cc.parent.lookup(k)
+	}
+	return c
+}
+
+func (cc *canaryCache) lookupKey(k *cryppo.PrivateKey) *canary {
+	if cc == nil {
+		return nil
+	}
+	cc.mu.Lock()
+	c := cc.keys[k]
+	cc.mu.Unlock()
+	if c == nil {
+		return cc.parent.lookupKey(k)
+	}
+	return c
+}
+
+// get returns the canary of k, made by make the first time.
+func (cc *canaryCache) get(k canaryKey, make func() *canary) *canary {
+	if c := cc.lookup(k); c != nil {
+		return c
+	}
+	c := make()
+	cc.mu.Lock()
+	if cc.m == nil {
+		cc.m = map[canaryKey]*canary{}
+	}
+	cc.m[k] = c
+	cc.mu.Unlock()
+	return c
+}
+
+// privateKey returns the canary of a private key, made the first time.
+func (cc *canaryCache) privateKey(k *cryppo.PrivateKey) *canary {
+	if c := cc.lookupKey(k); c != nil {
+		return c
+	}
+	c := privateKeyCanary("the private key "+k.Fingerprint(), k)
+	cc.mu.Lock()
+	if cc.keys == nil {
+		cc.keys = map[*cryppo.PrivateKey]*canary{}
+	}
+	cc.keys[k] = c
+	cc.mu.Unlock()
+	return c
+}
+
+// textCanary is a cached canary for a plaintext string: see makeTextCanary.
+func (w *World) textCanary(what, req, v string, clear []string) *canary {
+	onPurpose := inClear(v, clear)
+	return w.canaries.get(canaryKey{kind: 't', what: what, req: req, value: v, onPurpose: onPurpose},
+		func() *canary { return makeTextCanary(what, req, v, onPurpose) })
+}
+
+// keyCanary is a cached canary for raw key bytes.
+func (w *World) keyCanary(what, req string, b []byte) *canary {
+	return w.canaries.get(canaryKey{kind: 'k', what: what, req: req, value: string(b)}, func() *canary { return keyCanary(what, req, b) })
+}
+
+// makeTextCanary is a canary for a plaintext string: raw and escaped
+// forms when the text is long enough and not sent in clear on purpose,
+// and its encodings.
+func makeTextCanary(what, req, v string, onPurpose bool) *canary {
 	c := &canary{what: what, req: req}
 	c.encoded([]byte(v))
-	if len(v) >= minRawSearch && !inClear(v, clear) {
+	if len(v) >= minRawSearch && !onPurpose {
 		c.value = v
 		c.add("clear", []byte(v), minRawSearch)
 		if esc, err := json.Marshal(v); err == nil {
@@ -104,7 +232,7 @@ func textCanary(what, req, v string, clear []string) *canary {
 		}
 		c.add("clear (URL-escaped)", []byte(url.QueryEscape(v)), minRawSearch)
 		c.add("clear (URL-escaped)", []byte(url.PathEscape(v)), minRawSearch)
-	} else if len(v) > 0 && !inClear(v, clear) {
+	} else if len(v) > 0 && !onPurpose {
 		c.value = v // short: only a whole field or JSON string counts
 	}
 	return c
@@ -166,67 +294,126 @@ func (w *World) clearText() []string {
 	return out
 }
 
-// canaries lists the scenario's secrets.
-func (w *World) canaries() []*canary {
-	clear := w.clearText()
+// secrets lists the scenario's secrets as canaries.
+func (w *World) secrets() []*canary {
 	var out []*canary
 	for _, u := range w.sortedUsers() {
-		if u.password != "" {
-			out = append(out, textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
-		}
-		seen := map[string]bool{}
-		for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
-			if a == nil {
-				continue
-			}
-			if sec := a.Secret.Reveal(); sec != "" && !seen[sec] {
-				seen[sec] = true
-				c := textCanary(u.name+"'s secret key", "BLIND-KEYS-01", sec, nil)
-				if i := strings.LastIndexByte(sec, '.'); i >= 0 {
-					c.add("clear", []byte(sec[i+1:]), minRawSearch)
-					c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
-				}
-				out = append(out, c)
-			}
-			for _, k := range []struct {
-				name string
-				key  cryppo.SymmetricKey
-			}{{"passphrase-derived key", a.PDK}, {"KEK", a.KEK}, {"private DEK", a.DEK}} {
-				if !k.key.IsZero() && !seen[string(k.key.Bytes())] {
-					seen[string(k.key.Bytes())] = true
-					out = append(out, keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
-				}
-			}
-			for _, t := range []client.Token{a.VaultToken, a.KeystoreToken} {
-				if v := t.Reveal(); len(v) >= minRawSearch && !seen[v] {
-					seen[v] = true
-					c := &canary{what: u.name + "'s session token", req: "BLIND-LOG-01", token: true}
-					c.add("clear", []byte(v), minRawSearch)
-					out = append(out, c)
-				}
-			}
-		}
+		out = append(out, w.userCanaries(u)...)
 	}
-	for _, s := range w.ledger.Secrets() {
-		req, what := "BLIND-KEYS-01", fmt.Sprintf("%s's %s", s.Actor, s.Subject)
-		if strings.Contains(s.Subject, "share DEK") {
-			req = "BLIND-PLAIN-01"
-		}
-		out = append(out, keyCanary(what, req, s.Bytes))
-	}
+	out = append(out, w.ledgerCanaries()...)
 	for _, k := range w.ledger.PrivateKeys() {
-		out = append(out, privateKeyCanary("the private key "+k.Fingerprint(), k))
+		out = append(out, w.canaries.privateKey(k))
 	}
+	if len(w.connNames) == 0 && len(w.items) == 0 {
+		return out
+	}
+	clear := w.clearText()
 	for i, n := range w.connNames {
-		out = append(out, textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
+		out = append(out, w.textCanary(fmt.Sprintf("connection name %d (%s)", i+1, w.digest(n)), "BLIND-PLAIN-01", n, clear))
 	}
 	for _, label := range sortedKeys(w.items) {
 		it := w.items[label]
 		for i, v := range it.history {
-			out = append(out, textCanary(fmt.Sprintf("value %d of %q (%s)", i+1, label, w.digest(v)), "BLIND-PLAIN-01", v, clear))
+			out = append(out, w.textCanary(fmt.Sprintf("value %d of %q (%s)", i+1, label, w.digest(v)), "BLIND-PLAIN-01", v, clear))
 		}
 	}
 	return out
+}
+
+// userKey names what a user's canaries are made from: her name and
+// password and a hash of her sessions' secrets, so that a session that
+// changes (a login, a new token) makes new canaries.
+type userKey struct {
+	name, password string
+	sessions       uint64
+}
+
+var userKeySeed = maphash.MakeSeed()
+
+func keyOfUser(u *user) userKey {
+	var h maphash.Hash
+	h.SetSeed(userKeySeed)
+	for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
+		if a == nil {
+			h.WriteByte(0)
+			continue
+		}
+		h.WriteByte(1)
+		for _, v := range []string{a.Secret.Reveal(), a.VaultToken.Reveal(), a.KeystoreToken.Reveal()} {
+			h.WriteString(v)
+			h.WriteByte(0)
+		}
+		for _, k := range []cryppo.SymmetricKey{a.PDK, a.KEK, a.DEK} {
+			if !k.IsZero() {
+				h.Write(k.Bytes())
+			}
+			h.WriteByte(0)
+		}
+	}
+	return userKey{name: u.name, password: u.password, sessions: h.Sum64()}
+}
+
+// userCanaries are the canaries of a user's password and of her sessions'
+// secret key, keys and tokens, made once per set of them.
+func (w *World) userCanaries(u *user) []*canary {
+	k := keyOfUser(u)
+	if cs, ok := w.canaries.lookupUser(k); ok {
+		return cs
+	}
+	var out []*canary
+	if u.password != "" {
+		out = append(out, w.textCanary(u.name+"'s password", "BLIND-KEYS-01", u.password, nil))
+	}
+	seen := map[string]bool{}
+	for _, a := range []*client.AuthData{u.registered, u.auth, u.loggedOut, u.dead} {
+		if a == nil {
+			continue
+		}
+		if sec := a.Secret.Reveal(); sec != "" && !seen[sec] {
+			seen[sec] = true
+			c := makeTextCanary(u.name+"'s secret key", "BLIND-KEYS-01", sec, false)
+			if i := strings.LastIndexByte(sec, '.'); i >= 0 {
+				c.add("clear", []byte(sec[i+1:]), minRawSearch)
+				c.add("clear", []byte(strings.ReplaceAll(sec[i+1:], "-", "")), minRawSearch)
+			}
+			out = append(out, c)
+		}
+		for _, k := range []struct {
+			name string
+			key  cryppo.SymmetricKey
+		}{{"passphrase-derived key", a.PDK}, {"KEK", a.KEK}, {"private DEK", a.DEK}} {
+			if !k.key.IsZero() && !seen[string(k.key.Bytes())] {
+				seen[string(k.key.Bytes())] = true
+				out = append(out, w.keyCanary(u.name+"'s "+k.name, "BLIND-KEYS-01", k.key.Bytes()))
+			}
+		}
+		for _, t := range []client.Token{a.VaultToken, a.KeystoreToken} {
+			if v := t.Reveal(); len(v) >= minRawSearch && !seen[v] {
+				seen[v] = true
+				c := &canary{what: u.name + "'s session token", req: "BLIND-LOG-01", token: true}
+				c.add("clear", []byte(v), minRawSearch)
+				out = append(out, c)
+			}
+		}
+	}
+	w.canaries.storeUser(k, out)
+	return out
+}
+
+// ledgerCanaries are the canaries of the raw keys the ledger kept, in its
+// order; those of a fork's parent are made once.
+func (w *World) ledgerCanaries() []*canary {
+	cc := w.canaries
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for _, s := range w.ledger.SecretsFrom(len(cc.ledger)) {
+		req, what := "BLIND-KEYS-01", fmt.Sprintf("%s's %s", s.Actor, s.Subject)
+		if strings.Contains(s.Subject, "share DEK") {
+			req = "BLIND-PLAIN-01"
+		}
+		cc.ledger = append(cc.ledger, keyCanary(what, req, s.Bytes))
+	}
+	return slices.Clip(cc.ledger)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -254,7 +441,7 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	cs := w.canaries()
+	cs := w.secrets()
 	if len(cs) == 0 {
 		return nil
 	}
@@ -266,21 +453,25 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 			hits = append(hits, blindHit{c, form, where, ex})
 		}
 	}
-	for _, r := range w.raw() {
+	// Exchanges up to blindFrom were checked by Checkpoint, for canaries
+	// that all existed then: a secret made later cannot be in what was
+	// sent before it.
+	for _, r := range w.rawAfter(w.blindFrom) {
 		if w.deliberate[r.Seq] {
 			continue
 		}
-		place := fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor))
+		place := func() string { return fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor)) }
+		rawURL := []byte(r.URL)
 		for _, c := range cs {
 			if c.token || found[c] {
 				continue
 			}
-			if f := c.match([]byte(r.URL), false); f != "" {
-				note(c, f, "the URL of "+place, w.exchangeFor(r))
+			if f := c.match(rawURL, false); f != "" {
+				note(c, f, "the URL of "+place(), w.exchangeFor(r))
 				continue
 			}
 			if f := c.matchJSON(r.Request); f != "" {
-				note(c, f, "the body of "+place, w.exchangeFor(r))
+				note(c, f, "the body of "+place(), w.exchangeFor(r))
 			}
 		}
 	}

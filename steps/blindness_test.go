@@ -84,7 +84,7 @@ func TestBlindnessCleanScenarioPasses(t *testing.T) {
 	if err := w.Finish(); err != nil {
 		t.Fatalf("a correct client and Vault: %v", err)
 	}
-	if n := len(w.canaries()); n < 8 {
+	if n := len(w.secrets()); n < 8 {
 		t.Errorf("%d canaries, want the password, secret, keys, private key and values", n)
 	}
 }

@@ -132,7 +132,9 @@ func (e *TargetFailure) Error() string {
 		b.WriteString(indent(e.Detail, "  "))
 	}
 	for _, ex := range e.Exchanges {
-		ex.RequestBody, ex.ResponseBody = compactJSON(ex.RequestBody), compactJSON(ex.ResponseBody)
+		d := ex.Detail()
+		d.RequestBody, d.ResponseBody = compactJSON(d.RequestBody), compactJSON(d.ResponseBody)
+		ex = ex.WithDetail(d)
 		b.WriteString("\n  exchange:\n")
 		b.WriteString(indent(clipLines(strings.TrimRight(ex.String(), "\n"), maxBodyLine), "    "))
 	}
@@ -278,7 +280,7 @@ type gomegaFailure struct{ msg string }
 // concurrent scenarios apart; gomega.InterceptGomegaFailure would swap a
 // global.
 func verify(exs []redact.Exchange, f func(g gomega.Gomega)) (err error) {
-	g := gomega.NewGomega(func(msg string, _ ...int) { panic(gomegaFailure{msg}) })
+	g := verifier
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -293,6 +295,10 @@ func verify(exs []redact.Exchange, f func(g gomega.Gomega)) (err error) {
 	f(g)
 	return nil
 }
+
+// verifier is the Gomega of verify: its fail handler only panics, so one
+// serves every check at once.
+var verifier = gomega.NewGomega(func(msg string, _ ...int) { panic(gomegaFailure{msg}) })
 
 // firstLine returns the first non-empty line of s, trimmed.
 func firstLine(s string) string {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	messages "github.com/cucumber/messages/go/v34"
+
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 )
 
 // Execution without godog. godog runs one suite per process with
@@ -20,12 +22,9 @@ import (
 // World per scenario, BeginStep before each step, each step matched against
 // the table by Definition.Pattern (exactly one match), its handler called by
 // reflection as godog calls it, the first failing step ending the scenario,
-// Finish at the end.
-//
-// This is the API of the executor of the load engine's branch (h4-load's
-// steps/execute.go: Compile, NewRun, Run.Steps, Finish, Execute, Classify),
-// without its Fork and crypto observer, which need World and ledger
-// changes of that branch.
+// Finish at the end. A load run also sets a scenario up once and runs its
+// body many times over on forks of that state (Run.Fork), timing steps and
+// the client's crypto operations (ExecOptions).
 
 // Compiled is a pickle whose steps have been matched against the step
 // table once, so that running it again costs no regexp matching. It is
@@ -54,10 +53,13 @@ func (c *Compiled) Step(i int) (*messages.PickleStep, *Definition) {
 
 // Compile matches every step of p against the step table. A step that
 // matches no definition or more than one is a *ScenarioError naming it.
-func Compile(p *messages.Pickle) (*Compiled, error) {
+func Compile(p *messages.Pickle) (*Compiled, error) { return compile(table, p) }
+
+// compile is Compile against the definitions defs.
+func compile(defs []Definition, p *messages.Pickle) (*Compiled, error) {
 	c := &Compiled{Pickle: p, steps: make([]compiledStep, 0, len(p.Steps))}
 	for _, st := range p.Steps {
-		cs, err := compileStep(st)
+		cs, err := compileStep(defs, st)
 		if err != nil {
 			return nil, err
 		}
@@ -74,11 +76,11 @@ var (
 	typeOfDoc     = reflect.TypeFor[*messages.PickleDocString]()
 )
 
-func compileStep(st *messages.PickleStep) (compiledStep, error) {
+func compileStep(defs []Definition, st *messages.PickleStep) (compiledStep, error) {
 	var matched []int
 	var captures []string
-	for i := range table {
-		if m := table[i].Pattern.FindStringSubmatch(st.Text); m != nil {
+	for i := range defs {
+		if m := defs[i].Pattern.FindStringSubmatch(st.Text); m != nil {
 			if len(matched) == 0 {
 				captures = m[1:]
 			}
@@ -92,11 +94,11 @@ func compileStep(st *messages.PickleStep) (compiledStep, error) {
 	default:
 		var pats []string
 		for _, i := range matched {
-			pats = append(pats, table[i].Phrase())
+			pats = append(pats, defs[i].Phrase())
 		}
 		return compiledStep{}, scenarioErrorf("step %q matches %d step definitions: %s", st.Text, len(matched), strings.Join(pats, "; "))
 	}
-	d := &table[matched[0]]
+	d := &defs[matched[0]]
 	fn := reflect.ValueOf(d.handler)
 	typ := fn.Type()
 	if typ.Kind() != reflect.Func {
@@ -203,6 +205,9 @@ type StepObserver func(i int, def *Definition, d time.Duration, err error)
 type ExecOptions struct {
 	// Step, when set, observes every executed step.
 	Step StepObserver
+	// Crypto, when set, times the client's crypto operations (see
+	// ledger.Observer).
+	Crypto ledger.Observer
 }
 
 // Run is one execution of a compiled pickle on its own World.
@@ -219,6 +224,7 @@ func NewRun(cfg Config, c *Compiled, opts ExecOptions) (*Run, error) {
 		return nil, err
 	}
 	w.pickle = c.Pickle
+	w.ledger.SetObserver(opts.Crypto)
 	return &Run{c: c, w: w, opts: opts}, nil
 }
 
@@ -275,6 +281,48 @@ func (r *Run) call(ctx context.Context, cs *compiledStep) (err error) {
 // Finish ends the scenario as the After hook does: unchecked failures and
 // the crypto ledger.
 func (r *Run) Finish() error { return r.w.Finish() }
+
+// Checkpoint ends the part of the scenario that forks will share (a load
+// run's set-up): it re-verifies the crypto ledger so far and checks that
+// nothing sent so far broke server blindness, as Finish would, so that a
+// fork only checks what it adds. An outcome a later step is to check stays
+// pending, and is carried into every fork.
+func (r *Run) Checkpoint() error {
+	w := r.w
+	var errs []error
+	if err := w.verifyLedger(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.CheckBlindness(context.Background()); err != nil {
+		errs = append(errs, err)
+	}
+	if raw := w.raw(); len(raw) > 0 {
+		w.blindFrom = raw[len(raw)-1].Seq
+	}
+	for i, e := range errs {
+		errs[i] = w.Seal(e)
+	}
+	return errors.Join(errs...)
+}
+
+// Fork makes a Run of the same pickle on a new World that starts with
+// everything this one's scenario made so far (see forkInto), to run the
+// rest of its steps: a load run sets a scenario up once per virtual user
+// and forks it for every iteration. Call Checkpoint first, so that forks
+// do not re-check the shared part; the fork never changes this Run. opts
+// are the new Run's hooks.
+func (r *Run) Fork(opts ExecOptions) (*Run, error) {
+	w, err := newWorld(r.w.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.w.forkInto(w); err != nil {
+		return nil, err
+	}
+	w.pickle = r.c.Pickle
+	w.ledger.SetObserver(opts.Crypto)
+	return &Run{c: r.c, w: w, opts: opts}, nil
+}
 
 // Execute runs a compiled pickle start to end on a fresh World: every step
 // in order until one fails, then Finish. Its error is the failing step's

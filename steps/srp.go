@@ -100,7 +100,7 @@ func (w *World) CheckRefusedWithError(status int, kind string) error {
 		}
 	}
 	if n := len(o.exchanges); n > 0 {
-		if p := errorShape(statusOf(o.err), []byte(o.exchanges[n-1].ResponseBody)); p != "" {
+		if p := errorShape(statusOf(o.err), []byte(o.exchanges[n-1].Detail().ResponseBody)); p != "" {
 			got = "a body with " + p
 		}
 	}

@@ -88,6 +88,8 @@ type World struct {
 	idt        *identityState
 	serverMark int          // cfg.Server's log position when the scenario began
 	deliberate map[int]bool // raw exchanges that sent a secret in clear on purpose
+	blindFrom  int          // raw exchanges up to this Seq were checked for blindness (Checkpoint)
+	canaries   *canaryCache // the blindness check's canaries, made once
 	connNames  []string     // the names users gave connections, sent only encrypted
 }
 
@@ -95,29 +97,50 @@ type World struct {
 // and exchange log (which keeps the raw exchanges for the checks too) over
 // cfg's HTTP client.
 func NewWorld(cfg Config) (*World, error) {
+	w, err := newWorld(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.ledger = ledger.New()
+	w.log = &redact.Log{KeepRaw: true}
+	if w.client, err = w.newClient(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newWorld makes a World without its ledger, log and client.
+func newWorld(cfg Config) (*World, error) {
 	if cfg.Keys == nil {
 		return nil, &HarnessError{Msg: "steps.Config has no key source"}
 	}
 	w := &World{
 		cfg:      cfg,
-		ledger:   ledger.New(),
-		log:      &redact.Log{KeepRaw: true},
 		users:    map[string]*user{},
 		items:    map[string]*item{},
 		conns:    map[string]*connection{},
 		pending:  map[string]*meeco.Invitation{},
 		keypairs: map[keypairKey]*keypairInfo{},
+		canaries: newCanaryCache(nil),
 	}
-	hc := cfg.HTTPClient
+	if cfg.Server != nil {
+		w.serverMark = cfg.Server.Mark()
+	}
+	return w, nil
+}
+
+// newClient makes the World's Meeco client over its ledger and log.
+func (w *World) newClient() (*client.Client, error) {
+	hc := w.cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = defaultHTTPClient
 	}
 	c, err := client.New(client.Config{
-		VaultURL:                cfg.VaultURL,
-		KeystoreURL:             cfg.KeystoreURL,
-		VaultSubscriptionKey:    cfg.SubscriptionKey,
-		KeystoreSubscriptionKey: cfg.SubscriptionKey,
-		Keys:                    cfg.Keys,
+		VaultURL:                w.cfg.VaultURL,
+		KeystoreURL:             w.cfg.KeystoreURL,
+		VaultSubscriptionKey:    w.cfg.SubscriptionKey,
+		KeystoreSubscriptionKey: w.cfg.SubscriptionKey,
+		Keys:                    w.cfg.Keys,
 		Ledger:                  w.ledger,
 		Log:                     w.log,
 		HTTPClient:              hc,
@@ -125,12 +148,11 @@ func NewWorld(cfg Config) (*World, error) {
 	if err != nil {
 		return nil, &HarnessError{Msg: "cannot configure the Meeco client", Err: err}
 	}
-	w.client = c
-	if cfg.Server != nil {
-		w.serverMark = cfg.Server.Mark()
-	}
-	return w, nil
+	return c, nil
 }
+
+// defaultHTTPClient is the base client of Worlds whose Config has none.
+var defaultHTTPClient = &http.Client{Timeout: 60 * time.Second}
 
 // Ledger is the scenario's crypto ledger.
 func (w *World) Ledger() *ledger.Ledger { return w.ledger }
@@ -686,6 +708,9 @@ func (w *World) digestValue(v client.Value) string {
 // bodies unredacted: kept in memory by the exchange log for the checks of
 // what was sent and returned, never printed.
 func (w *World) raw() []redact.Raw { return w.log.Raw() }
+
+// rawAfter is raw without the exchanges up to Seq seq.
+func (w *World) rawAfter(seq int) []redact.Raw { return w.log.RawAfter(seq) }
 
 // toVault reports whether a raw exchange went to the Vault (not the
 // Keystore).

@@ -283,14 +283,14 @@ func TestReportExitCodes(t *testing.T) {
 }
 
 func TestShardFromIndex(t *testing.T) {
-	if got, err := shardFromIndex(3, "0"); err != nil || got != "1/3" {
+	if got, err := shardFromIndex("run", 3, "0"); err != nil || got != "1/3" {
 		t.Fatalf("index 0 of 3: %q %v", got, err)
 	}
-	if got, err := shardFromIndex(3, "2"); err != nil || got != "3/3" {
+	if got, err := shardFromIndex("run", 3, "2"); err != nil || got != "3/3" {
 		t.Fatalf("index 2 of 3: %q %v", got, err)
 	}
 	for _, bad := range []string{"", "3", "-1", "x"} {
-		if _, err := shardFromIndex(3, bad); err == nil || !strings.Contains(err.Error(), jobIndexEnv) {
+		if _, err := shardFromIndex("run", 3, bad); err == nil || !strings.Contains(err.Error(), jobIndexEnv) {
 			t.Errorf("index %q: %v, want an error naming $%s", bad, err, jobIndexEnv)
 		}
 	}

@@ -21,11 +21,12 @@ import (
 //
 // When several apply, the first of 3, 5, 4, 2, 1 wins.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	exitHarness = 3
-	exitReport  = 5
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitHarness     = 3
+	exitUnexercised = 4
+	exitReport      = 5
 )
 
 // exitError carries an exit code through cobra's error return.

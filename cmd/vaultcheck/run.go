@@ -152,7 +152,7 @@ reading failures; 2 and 1 are verdicts that stand as reported.`,
 				if o.Shard != "" {
 					return usageErrorf("run: give --shard I/N or --shards N, not both")
 				}
-				if o.Shard, err = shardFromIndex(shards, os.Getenv(jobIndexEnv)); err != nil {
+				if o.Shard, err = shardFromIndex("run", shards, os.Getenv(jobIndexEnv)); err != nil {
 					return err
 				}
 			}
@@ -230,13 +230,13 @@ const jobIndexEnv = "JOB_COMPLETION_INDEX"
 
 // shardFromIndex turns --shards N and a 0-based job index into I/N, so that
 // an Indexed Job can run shards from an image without a shell.
-func shardFromIndex(n int, index string) (string, error) {
+func shardFromIndex(cmd string, n int, index string) (string, error) {
 	if index == "" {
-		return "", usageErrorf("run: --shards %d takes the shard from $%s, which is not set (use --shard I/N outside an Indexed Job)", n, jobIndexEnv)
+		return "", usageErrorf("%s: --shards %d takes the shard from $%s, which is not set (use --shard I/N outside an Indexed Job)", cmd, n, jobIndexEnv)
 	}
 	i, err := strconv.Atoi(index)
 	if err != nil || i < 0 || i >= n {
-		return "", usageErrorf("run: $%s is %q, want 0 to %d for --shards %d", jobIndexEnv, index, n-1, n)
+		return "", usageErrorf("%s: $%s is %q, want 0 to %d for --shards %d", cmd, jobIndexEnv, index, n-1, n)
 	}
 	return fmt.Sprintf("%d/%d", i+1, n), nil
 }

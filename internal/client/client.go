@@ -79,6 +79,18 @@ func New(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, vault: vault, keystore: ks, http: &hc, log: log}, nil
 }
 
+// WithRecords returns a client like c that records into l and log
+// instead: a load run's fork of a scenario gets its own ledger and
+// exchange log without parsing the configuration again.
+func (c *Client) WithRecords(l *ledger.Ledger, log *redact.Log) *Client {
+	nc := *c
+	nc.cfg.Ledger, nc.cfg.Log, nc.log = l, log, log
+	hc := *c.http
+	hc.Transport = &redact.Transport{Base: c.http.Transport.(*redact.Transport).Base, Log: log}
+	nc.http = &hc
+	return &nc
+}
+
 func parseBase(s string) (*url.URL, error) {
 	if s == "" {
 		return nil, errors.New("empty")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
 
@@ -87,7 +88,9 @@ func (c *Client) CreateItem(ctx context.Context, auth *AuthData, item NewItem) (
 		if s.Value == "" {
 			continue
 		}
+		t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 		out, err := cryppo.EncryptAES(auth.DEK, []byte(s.Value))
+		t.Done(err)
 		if err != nil {
 			return nil, opError(op, err)
 		}
@@ -220,7 +223,13 @@ func (c *Client) decryptSlot(auth *AuthData, itemID string, s meeco.Slot, key cr
 	}
 	out.vvk = seal(vvk)
 	if !s.Own && s.ValueVerificationHash != nil {
+		t := c.cfg.Ledger.Start(ledger.CryptoHMAC)
 		ok := cryppo.HMACSHA256Hex(vvk, v.Reveal()) == *s.ValueVerificationHash
+		if ok {
+			t.Done(nil)
+		} else {
+			t.Done(ErrHashMismatch)
+		}
 		c.cfg.Ledger.CheckHash(auth.Actor(), "hash of "+subject, vvk, "verification key of "+subject, v.Reveal(), *s.ValueVerificationHash, ok)
 		if !ok {
 			return out, &HashMismatchError{ItemID: itemID, SlotID: s.ID, SlotName: s.Name}

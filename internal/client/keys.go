@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/vaultkeys"
 )
@@ -26,7 +27,9 @@ func keypairName(id string) string       { return "keypair " + id }
 
 // wrapKey AES-encrypts raw key bytes under wrapping.
 func (c *Client) wrapKey(auth *AuthData, subject string, wrapping cryppo.SymmetricKey, wrappingName string, key []byte) (string, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 	out, err := cryppo.EncryptAES(wrapping, key)
+	t.Done(err)
 	if err != nil {
 		return "", fmt.Errorf("wrapping %s: %w", subject, err)
 	}
@@ -36,7 +39,9 @@ func (c *Client) wrapKey(auth *AuthData, subject string, wrapping cryppo.Symmetr
 
 // unwrapKey decrypts key bytes wrapped under wrapping.
 func (c *Client) unwrapKey(auth *AuthData, subject string, wrapping cryppo.SymmetricKey, wrappingName, s string) ([]byte, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESDecrypt)
 	key, err := cryppo.DecryptAES(wrapping, s)
+	t.Done(err)
 	if err != nil {
 		return nil, fmt.Errorf("unwrapping %s with %s: %w", subject, wrappingName, err)
 	}
@@ -46,7 +51,9 @@ func (c *Client) unwrapKey(auth *AuthData, subject string, wrapping cryppo.Symme
 
 // unwrapSymmetric unwraps a 32-byte key.
 func (c *Client) unwrapSymmetric(auth *AuthData, subject string, wrapping cryppo.SymmetricKey, wrappingName, s string) (cryppo.SymmetricKey, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESDecrypt)
 	k, err := vaultkeys.UnwrapKey(wrapping, s)
+	t.Done(err)
 	if err != nil {
 		return cryppo.SymmetricKey{}, fmt.Errorf("unwrapping %s with %s: %w", subject, wrappingName, err)
 	}
@@ -56,7 +63,9 @@ func (c *Client) unwrapSymmetric(auth *AuthData, subject string, wrapping cryppo
 
 // encryptString AES-encrypts UTF-8 text; "" yields "" (cryppo-js null).
 func (c *Client) encryptString(auth *AuthData, subject string, key cryppo.SymmetricKey, keyName, text string) (string, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 	out, err := cryppo.EncryptAES(key, []byte(text))
+	t.Done(err)
 	if err != nil {
 		return "", fmt.Errorf("encrypting %s: %w", subject, err)
 	}
@@ -67,7 +76,9 @@ func (c *Client) encryptString(auth *AuthData, subject string, key cryppo.Symmet
 // decryptString decrypts UTF-8 text. An empty ciphertext part decrypts to
 // no value, as cryppo-js returns null.
 func (c *Client) decryptString(auth *AuthData, subject string, key cryppo.SymmetricKey, keyName, s string) (Value, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESDecrypt)
 	pt, err := cryppo.DecryptAES(key, s)
+	t.Done(err)
 	if err != nil {
 		return Value{}, fmt.Errorf("decrypting %s with %s: %w", subject, keyName, err)
 	}
@@ -91,7 +102,9 @@ func (c *Client) newKeypair(ctx context.Context) (*cryppo.PrivateKey, error) {
 // keypair's Keystore id. metadata nil is omitted, as the SDK's login
 // keypair does; connection keypairs send {} and [].
 func (c *Client) storeKeypair(ctx context.Context, auth *AuthData, op string, priv *cryppo.PrivateKey, role string, metadata map[string]any, externalIDs []string) (*meeco.Keypair, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 	wrapped, err := vaultkeys.WrapPrivateKey(auth.KEK, priv)
+	t.Done(err)
 	if err != nil {
 		return nil, fmt.Errorf("wrapping private key: %w", err)
 	}
@@ -155,7 +168,9 @@ func (c *Client) fetchKeypair(ctx context.Context, auth *AuthData, op, id string
 
 // unwrapPrivateKey decrypts a PEM private key wrapped under the KEK.
 func (c *Client) unwrapPrivateKey(auth *AuthData, subject, wrapped string) (*cryppo.PrivateKey, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoAESDecrypt)
 	priv, err := vaultkeys.UnwrapPrivateKey(auth.KEK, wrapped)
+	t.Done(err)
 	if err != nil {
 		return nil, fmt.Errorf("unwrapping private key of %s with KEK: %w", subject, err)
 	}
@@ -165,7 +180,9 @@ func (c *Client) unwrapPrivateKey(auth *AuthData, subject, wrapped string) (*cry
 
 // rsaDecryptKey RSA-decrypts a wrapped key (a share DEK).
 func (c *Client) rsaDecryptKey(auth *AuthData, subject string, priv *cryppo.PrivateKey, privName, s string) (cryppo.SymmetricKey, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoRSAUnwrap)
 	b, err := cryppo.DecryptRSA(priv, s)
+	t.Done(err)
 	if err != nil {
 		return cryppo.SymmetricKey{}, fmt.Errorf("decrypting %s with %s: %w", subject, privName, err)
 	}

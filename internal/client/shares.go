@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 )
 
@@ -109,7 +110,9 @@ func (c *Client) Share(ctx context.Context, auth *AuthData, connectionID, itemID
 			values = append(values, sv)
 		}
 	}
+	t := c.cfg.Ledger.Start(ledger.CryptoRSAWrap)
 	encDEK, err := cryppo.EncryptRSA(pub, dek.Bytes())
+	t.Done(err)
 	if err != nil {
 		return nil, opError(op, err)
 	}
@@ -181,7 +184,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 			if _, err := rand.Read(vvk); err != nil {
 				return sv, nil, err
 			}
+			t := c.cfg.Ledger.Start(ledger.CryptoHMAC)
 			h := cryppo.HMACSHA256Hex(vvk, value)
+			t.Done(nil)
 			hash = &h
 			key := append([]byte(nil), vvk...)
 			recs = append(recs, func(ref string) {
@@ -197,7 +202,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 		hash = nil
 	}
 	if hasValue {
+		t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 		out, err := cryppo.EncryptAES(dek, []byte(value))
+		t.Done(err)
 		if err != nil {
 			return sv, nil, err
 		}
@@ -207,7 +214,9 @@ func (c *Client) shareSlotValue(auth *AuthData, s *Slot, dek cryppo.SymmetricKey
 		})
 	}
 	if len(vvk) > 0 {
+		t := c.cfg.Ledger.Start(ledger.CryptoAESEncrypt)
 		out, err := cryppo.EncryptAES(dek, vvk)
+		t.Done(err)
 		if err != nil {
 			return sv, nil, err
 		}
@@ -437,7 +446,9 @@ func (c *Client) UpdateSharesWith(ctx context.Context, auth *AuthData, itemID st
 		if err != nil {
 			return nil, opError(op, fmt.Errorf("%w: public key of share %s: %w", ErrBadResponse, sh.ID, err))
 		}
+		t := c.cfg.Ledger.Start(ledger.CryptoRSAWrap)
 		encDEK, err := cryppo.EncryptRSA(pub, dek.Bytes())
+		t.Done(err)
 		if err != nil {
 			return nil, opError(op, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/vaultcheck/vaultcheck/internal/cryppo"
+	"github.com/vaultcheck/vaultcheck/internal/ledger"
 	"github.com/vaultcheck/vaultcheck/internal/meeco"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 	"github.com/vaultcheck/vaultcheck/internal/srp"
@@ -61,9 +62,13 @@ func (c *Client) CreateUser(ctx context.Context, name, password string, secret v
 	username := secret.Username()
 
 	// 1. SRP registration.
+	t := c.cfg.Ledger.Start(ledger.CryptoPBKDF2)
 	srpPassword := vaultkeys.DeriveSRPPassword(password, secret)
+	t.Done(nil)
 	c.cfg.Ledger.DeriveKey(auth.Actor(), "SRP password", srpPassword, "salt: secret key reversed")
+	t = c.cfg.Ledger.Start(ledger.CryptoSRP)
 	salt, verifier, err := srp.Register(username, srpPassword, c.cfg.Rand)
+	t.Done(err)
 	if err != nil {
 		return nil, opError(op, err)
 	}
@@ -87,7 +92,9 @@ func (c *Client) CreateUser(ctx context.Context, name, password string, secret v
 	}
 
 	// 4. PDK and KEK.
+	t = c.cfg.Ledger.Start(ledger.CryptoPBKDF2)
 	pdk, err := vaultkeys.PDK(password, secret)
+	t.Done(err)
 	if err != nil {
 		return nil, opError(op, err)
 	}
@@ -160,13 +167,17 @@ func (c *Client) Login(ctx context.Context, name, password string, secret vaultk
 	const op = "log in"
 	ctx = actingAs(ctx, name, secret)
 	auth := &AuthData{Name: name, Secret: secret}
+	t := c.cfg.Ledger.Start(ledger.CryptoPBKDF2)
 	pdk, err := vaultkeys.PDK(password, secret)
+	t.Done(err)
 	if err != nil {
 		return nil, opError(op, err)
 	}
 	auth.PDK = pdk
 	c.cfg.Ledger.DeriveKey(auth.Actor(), keyPDK, pdk.Bytes(), "salt: secret key")
+	t = c.cfg.Ledger.Start(ledger.CryptoPBKDF2)
 	srpPassword := vaultkeys.DeriveSRPPassword(password, secret)
+	t.Done(nil)
 	c.cfg.Ledger.DeriveKey(auth.Actor(), "SRP password", srpPassword, "salt: secret key reversed")
 	if err := c.srpLogin(ctx, auth, srpPassword); err != nil {
 		return nil, opError(op, err)
@@ -218,7 +229,9 @@ func (c *Client) Login(ctx context.Context, name, password string, secret vaultk
 // Keystore token.
 func (c *Client) srpLogin(ctx context.Context, auth *AuthData, srpPassword []byte) error {
 	username := auth.Username()
+	t := c.cfg.Ledger.Start(ledger.CryptoSRP)
 	sc, err := srp.NewClient(username, srpPassword, nil)
+	t.Done(err)
 	if err != nil {
 		return err
 	}
@@ -228,7 +241,9 @@ func (c *Client) srpLogin(ctx context.Context, auth *AuthData, srpPassword []byt
 		meeco.SRPChallengeRequest{Username: username, SRPA: a}, &ch); err != nil {
 		return err
 	}
+	t = c.cfg.Ledger.Start(ledger.CryptoSRP)
 	m1, err := sc.Proof(ch.Challenge.ChallengeSalt, ch.Challenge.ChallengeB)
+	t.Done(err)
 	if err != nil {
 		return &Error{Op: "SRP proof", Err: err}
 	}
@@ -270,7 +285,9 @@ func (c *Client) vaultSession(ctx context.Context, auth *AuthData) error {
 // decryptToken RSA-decrypts a Vault session token with the login key; the
 // token's bytes are taken as a string, as the SDK's decryptToken does.
 func (c *Client) decryptToken(auth *AuthData, s string) (Token, error) {
+	t := c.cfg.Ledger.Start(ledger.CryptoRSAUnwrap)
 	b, err := cryppo.DecryptRSA(auth.LoginKey, s)
+	t.Done(err)
 	if err != nil {
 		return Token{}, &Error{Op: "decrypt vault session token", Err: err}
 	}

@@ -34,6 +34,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -138,6 +139,8 @@ type Ledger struct {
 	// keys are the symmetric keys (AES keys, HMAC verification keys) the
 	// entries used or made, by Fingerprint, for Evidence.
 	keys map[string][]byte
+
+	observer observerField // see timing.go
 }
 
 // Secret is raw key material the client made or opened, kept so that the
@@ -174,6 +177,25 @@ func (l *Ledger) Secrets() []Secret {
 	return out
 }
 
+// SecretsFrom returns the secrets after the first n, as Secrets does: the
+// blindness check of a scenario run many times over makes canaries of the
+// new ones only.
+func (l *Ledger) SecretsFrom(n int) []Secret {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n >= len(l.secrets) {
+		return nil
+	}
+	out := slices.Clone(l.secrets[max(n, 0):])
+	for i := range out {
+		out[i].Bytes = bytes.Clone(out[i].Bytes)
+	}
+	return out
+}
+
 // PrivateKeys returns the private keys the ledger knows (AddPrivateKey).
 func (l *Ledger) PrivateKeys() []*cryppo.PrivateKey {
 	if l == nil {
@@ -197,6 +219,22 @@ func New() *Ledger {
 		salt = []byte("vaultcheck ledger fallback salt!")
 	}
 	return &Ledger{salt: salt, privs: map[string]*cryppo.PrivateKey{}, keys: map[string][]byte{}}
+}
+
+// Fork returns a new ledger that continues l for a copy of its scenario
+// (a load run's iteration on a forked World): the same digest salt, the
+// private keys and secrets l knows, and none of its entries, which the
+// caller has verified already. Later records and keys of either ledger do
+// not show in the other. The observer is not carried over.
+func (l *Ledger) Fork() *Ledger {
+	if l == nil {
+		return New()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// The secrets slice is shared up to its length only: the first append
+	// of either ledger copies it.
+	return &Ledger{salt: l.salt, privs: maps.Clone(l.privs), secrets: slices.Clip(l.secrets), keys: map[string][]byte{}}
 }
 
 // DataDigest returns the digest the ledger shows for a data plaintext: the

@@ -266,8 +266,8 @@ func TestTransportLargeBodyPassesThrough(t *testing.T) {
 		t.Fatalf("client got %d bytes, want %d", len(b), len(big))
 	}
 	e, _ := log.Last()
-	if !strings.HasPrefix(e.RequestBody, "[more than") || !strings.HasPrefix(e.ResponseBody, "[more than") {
-		t.Errorf("bodies = %q / %q, want size summaries", e.RequestBody, e.ResponseBody)
+	if d := e.Detail(); !strings.HasPrefix(d.RequestBody, "[more than") || !strings.HasPrefix(d.ResponseBody, "[more than") {
+		t.Errorf("bodies = %q / %q, want size summaries", d.RequestBody, d.ResponseBody)
 	}
 }
 
@@ -432,5 +432,107 @@ func TestTransportKeepsRawForTheActor(t *testing.T) {
 	}
 	if len(plain.Raw()) != 0 {
 		t.Errorf("a Log without KeepRaw kept raw exchanges")
+	}
+}
+
+// TestExchangeRedactsWhenShown: the transport records what it needs and
+// redacts nothing until an exchange is shown, and no way of printing an
+// exchange, before or after, shows a secret.
+func TestExchangeRedactsWhenShown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"session_authentication_string":"`+token+`"}`)
+	}))
+	defer srv.Close()
+	log := &Log{KeepRaw: true}
+	client := &http.Client{Transport: &Transport{Log: log}}
+	req, _ := http.NewRequest("POST", srv.URL+"/srp/session", strings.NewReader(`{"srp_m":"`+hexSRP+`","value":"secret plaintext"}`))
+	req.Header.Set("Authorization", token)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	e, _ := log.Last()
+	if e.d == nil || e.d.url == nil {
+		t.Fatal("the exchange was redacted when recorded, not when shown")
+	}
+	show := func() string {
+		return fmt.Sprintf("%v|%+v|%#v|%s|%q|%s", e, e, e, e, e, e.Summary())
+	}
+	before := show()
+	d := e.Detail()
+	if e.d.url != nil || e.d.reqBody != nil || e.d.respHeader != nil {
+		t.Error("the unredacted inputs are kept after the detail was made")
+	}
+	if d.RequestHeader.Get("Authorization") != Redacted || !strings.Contains(d.ResponseBody, Redacted) || !strings.Contains(d.RequestBody, `"value":"[redacted]"`) {
+		t.Errorf("detail not redacted: %+v", d)
+	}
+	for _, text := range []string{before, show(), fmt.Sprintf("%+v", d)} {
+		for _, leak := range []string{token, hexSRP, "secret plaintext"} {
+			if strings.Contains(text, leak) {
+				t.Errorf("an exchange shown leaks %q:\n%s", leak, text)
+			}
+		}
+	}
+	d.ResponseBody = "scrubbed"
+	if got := e.WithDetail(d).Detail().ResponseBody; got != "scrubbed" || e.Detail().ResponseBody == "scrubbed" {
+		t.Errorf("WithDetail: %q, and the original became %q", got, e.Detail().ResponseBody)
+	}
+}
+
+// TestLogFork: a fork starts with its parent's exchanges, numbers its own
+// after them, and neither sees what the other records later.
+func TestLogFork(t *testing.T) {
+	parent := &Log{KeepRaw: true}
+	rec := func(l *Log, method string) {
+		l.add(Exchange{Method: method}, &Raw{Method: method})
+	}
+	rec(parent, "A")
+	rec(parent, "B")
+	child := parent.Fork()
+	rec(child, "C")
+	rec(parent, "P")
+	methods := func(exs []Exchange) string {
+		var b strings.Builder
+		for _, e := range exs {
+			fmt.Fprintf(&b, "%s%d ", e.Method, e.Seq)
+		}
+		return b.String()
+	}
+	if got := methods(child.Exchanges()); got != "A1 B2 C3 " {
+		t.Errorf("child: %s", got)
+	}
+	if got := methods(parent.Exchanges()); got != "A1 B2 P3 " {
+		t.Errorf("parent: %s", got)
+	}
+	if got := methods(child.Since(1)); got != "B2 C3 " {
+		t.Errorf("child since 1: %s", got)
+	}
+	if got := methods(child.Since(2)); got != "C3 " {
+		t.Errorf("child since 2: %s", got)
+	}
+	if e, ok := child.Exchange(2); !ok || e.Method != "B" {
+		t.Errorf("child exchange 2: %v %v", e.Method, ok)
+	}
+	if e, ok := child.Exchange(3); !ok || e.Method != "C" {
+		t.Errorf("child exchange 3: %v %v", e.Method, ok)
+	}
+	if _, ok := child.Exchange(4); ok {
+		t.Error("child exchange 4 exists")
+	}
+	if e, _ := child.Last(); e.Method != "C" || child.Len() != 3 {
+		t.Errorf("child last %s, len %d", e.Method, child.Len())
+	}
+	grand := child.Fork()
+	if e, _ := grand.Last(); e.Method != "C" || grand.Len() != 3 {
+		t.Errorf("grandchild last %s, len %d", e.Method, grand.Len())
+	}
+	var raws []string
+	for _, r := range child.RawAfter(1) {
+		raws = append(raws, fmt.Sprintf("%s%d", r.Method, r.Seq))
+	}
+	if strings.Join(raws, " ") != "B2 C3" || len(child.Raw()) != 3 || len(child.RawAfter(3)) != 0 {
+		t.Errorf("child raw after 1: %v; raw %d", raws, len(child.Raw()))
 	}
 }

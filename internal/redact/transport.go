@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,43 +38,105 @@ func Actor(ctx context.Context) string {
 	return s
 }
 
-// Exchange is one redacted HTTP request and its response.
+// Exchange is one redacted HTTP request and its response. The fields are
+// cheap to make and made when the exchange is recorded; its Detail (the
+// URL, headers and bodies, redacted) is made from what was recorded the
+// first time something asks for it, so that a run that shows no exchange
+// pays for no redaction.
 type Exchange struct {
 	Seq int
 	// Actor is the user the request acted for (WithActor), "" for none.
-	Actor          string
-	Method         string
+	Actor    string
+	Method   string
+	Path     string // the redacted path alone
+	Status   int    // 0 when the round trip failed
+	Duration time.Duration
+	Err      string // transport error, redacted
+
+	d *lazyDetail
+}
+
+// Detail is the redacted text of an exchange.
+type Detail struct {
 	URL            string // redacted by URL (a path may hold an invitation token)
-	Path           string // the redacted path alone
 	RequestHeader  http.Header
 	RequestBody    string // redacted JSON, "" when there was none
-	Status         int    // 0 when the round trip failed
 	ResponseHeader http.Header
 	ResponseBody   string
-	Duration       time.Duration
-	Err            string // transport error, redacted
+}
+
+// lazyDetail holds what a Detail is made from until it is made. What it
+// holds is unredacted: it never leaves this package, and fmt shows only
+// its address.
+type lazyDetail struct {
+	once sync.Once
+	d    Detail
+
+	url                   *url.URL
+	reqHeader, respHeader http.Header
+	reqBody, respBody     []byte
+	reqMore, respMore     bool // the body was longer than what was kept
+}
+
+func (l *lazyDetail) detail() Detail {
+	l.once.Do(func() {
+		l.d = Detail{
+			URL:            URL(l.url),
+			RequestHeader:  Header(l.reqHeader),
+			RequestBody:    bodyText(l.reqBody, l.reqMore, l.reqHeader.Get("Content-Type")),
+			ResponseHeader: Header(l.respHeader),
+			ResponseBody:   bodyText(l.respBody, l.respMore, l.respHeader.Get("Content-Type")),
+		}
+		if l.respHeader == nil {
+			l.d.ResponseHeader = nil
+		}
+		l.url, l.reqHeader, l.respHeader, l.reqBody, l.respBody = nil, nil, nil, nil, nil
+	})
+	return l.d
+}
+
+// Detail returns the exchange's URL, headers and bodies, redacted; it
+// redacts them on the first call.
+func (e Exchange) Detail() Detail {
+	if e.d == nil {
+		return Detail{}
+	}
+	return e.d.detail()
+}
+
+// WithDetail returns a copy of e whose Detail is d (a report passes the
+// redacted text through a scrubber of its own).
+func (e Exchange) WithDetail(d Detail) Exchange {
+	l := &lazyDetail{d: d}
+	l.once.Do(func() {})
+	e.d = l
+	return e
 }
 
 // String renders the exchange for a report, request lines prefixed "> "
 // and response lines "< ", headers sorted.
 func (e Exchange) String() string {
+	d := e.Detail()
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
-	writeHeader(&b, "> ", e.RequestHeader)
-	if e.RequestBody != "" {
-		fmt.Fprintf(&b, "> %s\n", e.RequestBody)
+	fmt.Fprintf(&b, "> %s %s\n", e.Method, d.URL)
+	writeHeader(&b, "> ", d.RequestHeader)
+	if d.RequestBody != "" {
+		fmt.Fprintf(&b, "> %s\n", d.RequestBody)
 	}
 	if e.Err != "" {
 		fmt.Fprintf(&b, "< error: %s\n", e.Err)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "< %d %s (%s)\n", e.Status, http.StatusText(e.Status), e.Duration.Round(time.Microsecond))
-	writeHeader(&b, "< ", e.ResponseHeader)
-	if e.ResponseBody != "" {
-		fmt.Fprintf(&b, "< %s\n", e.ResponseBody)
+	writeHeader(&b, "< ", d.ResponseHeader)
+	if d.ResponseBody != "" {
+		fmt.Fprintf(&b, "< %s\n", d.ResponseBody)
 	}
 	return b.String()
 }
+
+// GoString is String, for %#v, which would otherwise show the fields.
+func (e Exchange) GoString() string { return e.String() }
 
 // Summary is the one-line form: "POST /vault/items -> 422".
 func (e Exchange) Summary() string {
@@ -145,15 +209,19 @@ type Log struct {
 	// (Raw), for checks; set it before the Log is used.
 	KeepRaw bool
 
-	mu  sync.Mutex
-	ex  []Exchange
-	raw []Raw
+	mu sync.Mutex
+	// base and baseRaw are the exchanges of the Log this one was forked
+	// from, shared and never changed; ex and raw come after them.
+	base    []Exchange
+	baseRaw []Raw
+	ex      []Exchange
+	raw     []Raw
 }
 
 func (l *Log) add(e Exchange, r *Raw) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e.Seq = len(l.ex) + 1
+	e.Seq = len(l.base) + len(l.ex) + 1
 	l.ex = append(l.ex, e)
 	if r != nil {
 		r.Seq = e.Seq
@@ -165,24 +233,38 @@ func (l *Log) add(e Exchange, r *Raw) {
 func (l *Log) Raw() []Raw {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Raw(nil), l.raw...)
+	return concat(l.baseRaw, l.raw)
+}
+
+// RawAfter returns the raw exchanges whose Seq is above seq.
+func (l *Log) RawAfter(seq int) []Raw {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	after := func(rs []Raw) []Raw {
+		i, _ := slices.BinarySearchFunc(rs, seq+1, func(r Raw, s int) int { return r.Seq - s })
+		return rs[i:]
+	}
+	return concat(after(l.baseRaw), after(l.raw))
 }
 
 // Exchange returns the redacted exchange with the given Seq.
 func (l *Log) Exchange(seq int) (Exchange, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if seq < 1 || seq > len(l.ex) {
+	switch {
+	case seq < 1 || seq > len(l.base)+len(l.ex):
 		return Exchange{}, false
+	case seq <= len(l.base):
+		return l.base[seq-1], true
 	}
-	return l.ex[seq-1], true
+	return l.ex[seq-1-len(l.base)], true
 }
 
 // Len is the number of exchanges recorded; use it as a mark before a step.
 func (l *Log) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.ex)
+	return len(l.base) + len(l.ex)
 }
 
 // Exchanges returns a copy of every exchange.
@@ -192,30 +274,65 @@ func (l *Log) Exchanges() []Exchange { return l.Since(0) }
 func (l *Log) Since(n int) []Exchange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if n < 0 {
-		n = 0
-	}
-	if n >= len(l.ex) {
+	n = max(n, 0)
+	if n >= len(l.base)+len(l.ex) {
 		return nil
 	}
-	return append([]Exchange(nil), l.ex[n:]...)
+	if n >= len(l.base) {
+		return slices.Clone(l.ex[n-len(l.base):])
+	}
+	return concat(l.base[n:], l.ex)
 }
 
 // Last returns the latest exchange, if any.
 func (l *Log) Last() (Exchange, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.ex) == 0 {
-		return Exchange{}, false
+	switch {
+	case len(l.ex) > 0:
+		return l.ex[len(l.ex)-1], true
+	case len(l.base) > 0:
+		return l.base[len(l.base)-1], true
 	}
-	return l.ex[len(l.ex)-1], true
+	return Exchange{}, false
+}
+
+// Fork returns a new Log that starts with l's exchanges (and raw
+// exchanges), for a copy of a scenario that goes on from here; what either
+// Log records later does not show in the other. The exchanges recorded so
+// far are shared, not copied: they are never changed once recorded.
+func (l *Log) Fork() *Log {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return &Log{KeepRaw: l.KeepRaw, base: concatShared(l.base, l.ex), baseRaw: concatShared(l.baseRaw, l.raw)}
 }
 
 // Reset forgets every exchange.
 func (l *Log) Reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ex, l.raw = nil, nil
+	l.base, l.baseRaw, l.ex, l.raw = nil, nil, nil, nil
+}
+
+// concat returns a new slice holding a then b, nil when both are empty.
+func concat[T any](a, b []T) []T {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	out := make([]T, 0, len(a)+len(b))
+	return append(append(out, a...), b...)
+}
+
+// concatShared is concat that returns a itself (clipped) when b is empty,
+// so that forking a fork that recorded nothing copies nothing.
+func concatShared[T any](a, b []T) []T {
+	if len(b) == 0 {
+		return slices.Clip(a)
+	}
+	if len(a) == 0 {
+		return slices.Clip(b)
+	}
+	return concat(a, b)
 }
 
 // Transport records every round trip through Base (http.DefaultTransport
@@ -226,7 +343,8 @@ type Transport struct {
 	Log  *Log
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It keeps what the exchange's
+// Detail is made from and redacts nothing unless asked (Exchange.Detail).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.Base
 	if base == nil {
@@ -237,30 +355,30 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	limit := int64(MaxBody)
 	var raw *Raw
+	actor := Actor(req.Context())
 	if t.Log.KeepRaw {
 		limit = MaxRaw
-		raw = &Raw{Actor: Actor(req.Context()), Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
+		raw = &Raw{Actor: actor, Method: req.Method, URL: req.URL.String(), Path: req.URL.Path}
 	}
-	ex := Exchange{
-		Actor:         Actor(req.Context()),
-		Method:        req.Method,
-		URL:           URL(req.URL),
-		Path:          Path(req.URL.Path),
-		RequestHeader: Header(req.Header),
-	}
+	// The URL is copied, the header maps kept: a client neither changes
+	// a request it sent nor the header of a response it got.
+	u := *req.URL
+	d := &lazyDetail{url: &u, reqHeader: req.Header}
+	ex := Exchange{Actor: actor, Method: req.Method, Path: Path(req.URL.Path), d: d}
 	if req.Body != nil && req.Body != http.NoBody {
-		head, rest, err := peek(req.Body, limit)
+		head, rest, err := peek(req.Body, req.ContentLength, limit)
 		if err != nil {
 			req.Body.Close()
 			return nil, err
 		}
-		ex.RequestBody = bodyText(head, rest != nil, req.Header.Get("Content-Type"))
+		d.reqBody, d.reqMore = head, rest != nil
 		if raw != nil {
 			raw.Request, raw.Truncated = head, rest != nil
 		}
 		// The contract of RoundTripper forbids modifying req, so the
 		// replayed body goes on a shallow copy.
-		r2 := req.Clone(req.Context())
+		r2 := new(http.Request)
+		*r2 = *req
 		if rest == nil {
 			r2.Body = io.NopCloser(bytes.NewReader(head))
 			r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
@@ -279,13 +397,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ex.Status = resp.StatusCode
-	ex.ResponseHeader = Header(resp.Header)
+	d.respHeader = resp.Header
+	if d.respHeader == nil {
+		d.respHeader = http.Header{}
+	}
 	if raw != nil {
 		raw.Status = resp.StatusCode
 	}
 	if resp.Body != nil {
-		head, rest, rerr := peek(resp.Body, limit)
-		ex.ResponseBody = bodyText(head, rest != nil, resp.Header.Get("Content-Type"))
+		head, rest, rerr := peek(resp.Body, resp.ContentLength, limit)
+		d.respBody, d.respMore = head, rest != nil
 		if raw != nil {
 			raw.Response = head
 			raw.Truncated = raw.Truncated || rest != nil
@@ -306,12 +427,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// peek reads up to limit bytes of r. When r is that short it is read to
-// the end and closed, and rest is nil; otherwise head holds limit bytes and
-// rest is r itself, still open, positioned after them, so the caller can
-// replay the whole body.
-func peek(r io.ReadCloser, limit int64) (head []byte, rest io.ReadCloser, err error) {
-	head, err = io.ReadAll(io.LimitReader(r, limit+1))
+// peek reads up to limit bytes of r, whose length is size when known (-1
+// when not). When r is that short it is read to the end and closed, and
+// rest is nil; otherwise head holds limit bytes and rest is r itself, still
+// open, positioned after them, so the caller can replay the whole body.
+func peek(r io.ReadCloser, size, limit int64) (head []byte, rest io.ReadCloser, err error) {
+	n := int64(512)
+	if size >= 0 {
+		// One allocation for a body of known length (and the byte that
+		// shows it is no longer), up to a size that a lying
+		// Content-Length cannot turn into a large allocation.
+		n = min(size, limit, maxPresize) + 1
+	}
+	head, err = readAll(io.LimitReader(r, limit+1), int(n))
 	if err != nil {
 		return head, nil, err
 	}
@@ -321,6 +449,28 @@ func peek(r io.ReadCloser, limit int64) (head []byte, rest io.ReadCloser, err er
 	}
 	return head[:limit], readCloser{io.MultiReader(bytes.NewReader(head[limit:]), r), r}, nil
 }
+
+// readAll is io.ReadAll into a buffer of the given starting capacity.
+func readAll(r io.Reader, capacity int) ([]byte, error) {
+	b := make([]byte, 0, capacity)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// maxPresize bounds the buffer peek allocates ahead for a body of known
+// length; longer bodies grow it as they arrive.
+const maxPresize = 64 << 10
 
 type readCloser struct {
 	io.Reader

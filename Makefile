@@ -7,6 +7,9 @@ PKGS     := ./...
 FUZZTIME ?= 30s
 BENCH    ?= .
 COUNT    ?= 1
+# Extra flags for every go test of make test: TESTFLAGS=-json to see where
+# the time goes, TESTFLAGS=-v.
+TESTFLAGS ?=
 
 .PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors docker-image certify-example clean
 
@@ -107,15 +110,15 @@ run: build
 
 # Everything CI checks: vet, then every test once, split as above.
 test: vet
-	$(GO) test -race -count=1 $(RACE_PKGS)
-	$(GO) test -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
-	$(GO) test -race -count=1 -skip '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
-	$(GO) test -race -count=1 -skip '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
-	$(GO) test -count=1 $(PLAIN_PKGS)
-	$(GO) test -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
-	$(GO) test -count=1 -run '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
-	$(GO) test -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
-	$(GO) test -count=1 -run '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
+	$(GO) test $(TESTFLAGS) -race -count=1 $(RACE_PKGS)
+	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
+	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
+	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
+	$(GO) test $(TESTFLAGS) -count=1 $(PLAIN_PKGS)
+	$(GO) test $(TESTFLAGS) -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
+	$(GO) test $(TESTFLAGS) -count=1 -run '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
+	$(GO) test $(TESTFLAGS) -count=1 -run '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).

@@ -78,15 +78,17 @@ func certifyFault(t *testing.T, fi fakevault.FaultInfo) {
 	}
 }
 
-// TestCertifyRefusesFaults certifies the fake with a sample of faults of
-// different areas (a Keystore, a session, a share, an SRP fault) against
-// the whole embedded suite.
+// TestCertifyRefusesFaults certifies the fake with a sample of faults
+// against the whole embedded suite.
 func TestCertifyRefusesFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite once per fault")
 	}
-	for _, f := range []fakevault.Fault{fakevault.FaultShareDEKSwapped, fakevault.FaultKeypairPEMLF,
-		fakevault.FaultSessionTokenOAEPSHA256, fakevault.FaultSRPWrongSalt} {
+	// A Vault fault (a share's crypto) and a Keystore fault (SRP): the
+	// self-check proves that every fault fails the suite; this shows that
+	// a failing suite refuses the certification and that verify agrees.
+	// VAULTCHECK_CERTIFY_ALL_FAULTS=1 certifies once per fault (below).
+	for _, f := range []fakevault.Fault{fakevault.FaultShareDEKSwapped, fakevault.FaultSRPWrongSalt} {
 		fi := faultInfo(t, f)
 		t.Run(fi.Name, func(t *testing.T) { certifyFault(t, fi) })
 	}

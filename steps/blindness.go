@@ -460,7 +460,9 @@ func (w *World) CheckBlindness(ctx context.Context) error {
 		if w.deliberate[r.Seq] {
 			continue
 		}
-		place := func() string { return fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor)) }
+		place := func() string {
+			return fmt.Sprintf("%s %s sent by %s", r.Method, redact.Path(r.Path), orSomeone(r.Actor))
+		}
 		rawURL := []byte(r.URL)
 		for _, c := range cs {
 			if c.token || found[c] {

@@ -10,43 +10,33 @@ COUNT    ?= 1
 # Extra flags for every go test of make test: TESTFLAGS=-json to see where
 # the time goes, TESTFLAGS=-v.
 TESTFLAGS ?=
+# Parts of make test run at a time (see below).
+TEST_JOBS ?= 3
 
 .PHONY: all build run test test-race-all vet test-short bench fuzz lint vectors docker-image certify-example clean
 
 MODULE := github.com/vaultcheck/vaultcheck
 
-# Where make test spends its time (go test -json, 2 cores, warm build cache;
-# seconds per package, with -race / without):
+# make test runs every test once: with the race detector on the code that
+# runs goroutines or shares state, without it on pure code (Cryppo, SRP,
+# the key hierarchy: the detector slows them 7-20x) and on the tests that
+# run a whole suite or certify one, whose concurrent parts the race run
+# covers in smaller form. Its parts run two at a time (two cores: while one
+# part waits on a single long test, the other fills the second core), each
+# part's output printed whole when it ends.
 #
-#   cmd/vaultcheck   72 / 10.5   TestServeAndRunByURL 50 / 6.9 (the whole suite
-#                                by URL), the vectors commands 16 / 2.9
-#   . (root)         55 / 7.4    TestFeatures + TestScenarios: the whole suite
-#   steps            30 / 4.2    TestNoSecretsInOutput 16 / 2.8
-#   internal/vectors 24 / 1.9    pure crypto
-#   vaultkeys        15 / 0.7    pure crypto
-#   hclscenario      12 / 1.8    TestLineMutations 10 / 1.8
-#   client, meeco    11 / 1.4 each;  cryppo 7.7 / 0.9;  harness 7.5 / 1.0
-#   the rest         under 5 each
-#
-# Everything under -race took 2 min 34 s (24 s without), the same whole
-# suite ran three times, and the race detector slowed pure crypto 7-20x.
-# So make test runs each test once: with -race on the code that runs
-# goroutines or shares state, without it on pure code and on the two
-# whole-suite runs, whose concurrent parts the race run covers in smaller
-# form (steps' TestNoSecretsInOutput runs every feature four scenarios at a
-# time against the fake; the harness tests run godog concurrently over a
-# loopback server; cmd/vaultcheck runs the @smoke scenarios through run and
-# serve by URL, and an HCL scenario in process).
-#
-# After the split, same machine and cache: 1 min 11 s in all. With -race:
-# steps 32, client 13.5, meeco 10.4, cmd/vaultcheck 5, fakevault 4.6,
-# harness 2.5, keysource 2.4, redact 2.3; without: the root package 6.7,
-# cmd/vaultcheck's split tests 6.5, vectors 2.2, the rest under 2 each.
-# Measured again back to back (warm cache): before 3 min 18 s and 4 min 1 s
-# of CPU, after 1 min 15 s and 1 min 53 s of CPU. A fresh clone (project
-# packages compiled anew) while other jobs loaded the machine (load 5-12):
-# before 5 min 17 s and 4 min 5 s of CPU, after 2 min 0 s to 6 min 15 s by
-# the load and 2 min 3 s of CPU.
+# Measured with TESTFLAGS=-json on an idle 2-core machine. Warm build cache:
+# before this layout, nine go test runs one after another, 6 min 1 s (7.7 min
+# of CPU), the long poles steps under -race (85 s: every feature checked for
+# secrets), certify under -race (61 s: certifications re-do every RSA
+# operation), cmd/vaultcheck's process tests one by one (47 s). Now: 2 min
+# 39 s three parts at a time (3 min 4 s two at a time), 5.0 min of CPU, so
+# two cores need 2.5 min at least; the longest tests are certify on the
+# embedded suite (20 s), the self-check (18 s), certify refusing two faults
+# (17 s), the HTML report in Chromium (16 s) and the root package's whole
+# suite (15 s). A fresh clone (empty build cache) took 5 min 32 s: compiling
+# the dependencies twice, with and without -race, is 4 min of CPU (race 135
+# s, plain 108 s, vet 12 s), the same again as the tests.
 
 # Packages tested without the race detector: no goroutines or shared state
 # of their own (Cryppo, SRP, the key hierarchy, vectors, the HCL compiler,
@@ -56,39 +46,41 @@ PLAIN_PKGS := $(MODULE) \
 	$(MODULE)/internal/vectors $(MODULE)/internal/testvectors $(MODULE)/internal/hclscenario \
 	$(MODULE)/internal/meeco $(MODULE)/internal/meecocli $(MODULE)/internal/version
 
-# cmd/vaultcheck is split by test: the whole suite against vaultcheck serve
-# by URL (the root package's run again, with a subscription key), the suite
-# whole and in three shard processes, a load as one process and as three
-# shard processes (built binaries: the race detector would not see them),
-# and the vectors commands (pure crypto) run without -race, the rest with it.
-SPLIT_PKG         := $(MODULE)/cmd/vaultcheck
-SPLIT_PLAIN_TESTS := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand|TestLoadShardsMerge)$$
-
-# The harness's whole suite against the Dockerfile's image (docker target)
-# runs without -race too: 10 s plain, 92 s with -race on the loaded machine;
-# its concurrent parts are the ones the harness's other tests race-check.
-DOCKER_PKG         := $(MODULE)/harness
-DOCKER_PLAIN_TESTS := ^TestDockerSuite$$
-
-# The self-check (the whole suite once per fault of the fake Vault) runs
-# without -race: TestSelfcheck skips itself under the race detector, and
-# the race run covers the self-check's scheduler with a small suite
-# (TestScheduler).
-SELFCHECK_PKG  := $(MODULE)/internal/selfcheck
-SELFCHECK_TEST := ^TestSelfcheck$$
-
-# Certification: the certifications of the fake with a sample of faults run
-# the whole suite once per fault (about 40 s plain, several minutes with
-# -race), like the other whole-suite runs without the race detector; the
-# certifications of the small fixture suite and the offline verifications
-# run with it.
-CERTIFY_PKG         := $(MODULE)/internal/certify
-CERTIFY_PLAIN_TESTS := ^TestCertifyRefuses(Faults|EveryFault)$$
+# Split packages: the tests named here run without -race, the rest of the
+# package with it.
+#   steps: every feature checked for secrets in its output, every target
+#     fault of the fake turned into a target error (whole-suite runs).
+#   cmd/vaultcheck: the suite by URL against vaultcheck serve, sharded runs
+#     and load shards as processes (built binaries: the race detector would
+#     not see them), certify on the embedded suite, the vectors commands.
+#   harness: the whole suite against the Dockerfile's image.
+#   internal/certify: certifications and their offline verifications, which
+#     re-do every crypto operation of a run (about 40 s with -race); the
+#     parallel re-check of a ledger stays under -race (TestRecheckLedger*).
+#   internal/load: a load against the fault of the fake made for each
+#     correctness counter (the engine's concurrency stays under -race).
+#   internal/selfcheck: the suite once per fault (TestSelfcheck skips itself
+#     under -race; TestScheduler covers its scheduler there).
+SPLITS := steps cmd/vaultcheck harness internal/certify internal/selfcheck internal/load
+PLAIN_TESTS.steps              := ^(TestNoSecretsInOutput|TestTargetFaultsAreTargetErrors)$$
+PLAIN_TESTS.cmd/vaultcheck     := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand|TestLoadShardsMerge)$$
+PLAIN_TESTS.harness            := ^TestDockerSuite$$
+PLAIN_TESTS.internal/certify   := ^(TestCertifyRefuses(Faults|EveryFault)|TestKnownFailureAndUnexpectedPass|TestRunCutShort|TestCertifyAndVerify|TestTamperedBundles|TestForgedBundlesDoNotRederive)$$
+PLAIN_TESTS.internal/load      := ^TestRunCorrectnessCounters$$
+PLAIN_TESTS.internal/selfcheck := ^TestSelfcheck$$
 
 # Every other package, new ones included, is tested with -race: the fake's
-# store, the harness, the key source, the steps, the client, the ledger, the
-# redacting transport, the meeco command.
-RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(SPLIT_PKG) $(DOCKER_PKG) $(CERTIFY_PKG),$(shell $(GO) list $(PKGS)))
+# store, the key source, the client, the ledger, the redacting transport,
+# load, the meeco command.
+RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(addprefix $(MODULE)/,$(SPLITS)),$(shell $(GO) list $(PKGS)))
+
+# The parts of make test, the longest first so that two at a time finish
+# together.
+TEST_PARTS := test-race/steps test-race-pkgs test-plain/cmd/vaultcheck test-race/harness \
+	test-plain/steps test-plain/internal/certify test-race/cmd/vaultcheck vet test-plain-pkgs \
+	test-plain/internal/selfcheck test-plain/harness test-race/internal/selfcheck \
+	test-plain/internal/load test-race/internal/load test-race/internal/certify
+.PHONY: test-parts test-race-pkgs test-plain-pkgs $(filter-out vet,$(TEST_PARTS))
 
 all: build
 
@@ -108,17 +100,23 @@ build:
 run: build
 	$(BIN)/vaultcheck run
 
-# Everything CI checks: vet, then every test once, split as above.
-test: vet
+# Everything CI checks: go vet and every test once, in the parts above.
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-parts
+
+test-parts: $(TEST_PARTS)
+
+test-race-pkgs:
 	$(GO) test $(TESTFLAGS) -race -count=1 $(RACE_PKGS)
-	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
-	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
-	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
+
+test-plain-pkgs:
 	$(GO) test $(TESTFLAGS) -count=1 $(PLAIN_PKGS)
-	$(GO) test $(TESTFLAGS) -count=1 -run '$(SPLIT_PLAIN_TESTS)' $(SPLIT_PKG)
-	$(GO) test $(TESTFLAGS) -count=1 -run '$(DOCKER_PLAIN_TESTS)' $(DOCKER_PKG)
-	$(GO) test $(TESTFLAGS) -count=1 -timeout 30m -run '$(SELFCHECK_TEST)' $(SELFCHECK_PKG)
-	$(GO) test $(TESTFLAGS) -count=1 -run '$(CERTIFY_PLAIN_TESTS)' $(CERTIFY_PKG)
+
+$(addprefix test-race/,$(SPLITS)): test-race/%:
+	$(GO) test $(TESTFLAGS) -race -count=1 -skip '$(PLAIN_TESTS.$*)' ./$*
+
+$(addprefix test-plain/,$(SPLITS)): test-plain/%:
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 30m -run '$(PLAIN_TESTS.$*)' ./$*
 
 # Every test with the race detector, as make test did before the split
 # (about 2.5 minutes on 2 idle cores).

@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+
+	"github.com/vaultcheck/vaultcheck/internal/schemacheck"
 )
 
 // SchemaJSON is the JSON Schema of results.json (schema/results-v1.schema.json).
@@ -34,73 +32,15 @@ var ErrBadResults = errors.New("bad results file")
 // megabytes; anything near this is not a results file.
 const MaxFile = 256 << 20
 
-var (
-	schemaOnce sync.Once
-	schema     *jsonschema.Schema
-	schemaErr  error
-)
-
-// Schema returns the compiled JSON Schema of results.json.
-func Schema() (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
-		if err != nil {
-			schemaErr = fmt.Errorf("results schema: %w", err)
-			return
-		}
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		if err := c.AddResource(schemaURL, doc); err != nil {
-			schemaErr = fmt.Errorf("results schema: %w", err)
-			return
-		}
-		schema, schemaErr = c.Compile(schemaURL)
-	})
-	return schema, schemaErr
-}
+var schema = schemacheck.New(SchemaID, schemaURL, SchemaJSON)
 
 // Validate checks raw JSON against the schema of results.json.
 func Validate(raw []byte) error {
-	sch, err := Schema()
-	if err != nil {
-		return err
-	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return jsonError(raw, err)
 	}
-	if err := sch.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return schemaError(ve)
-		}
-		return err
-	}
-	return nil
-}
-
-// schemaError renders the leaves of a validation error, one per line, as
-// "at /scenarios/3/status: ...", at most ten.
-func schemaError(ve *jsonschema.ValidationError) error {
-	var lines []string
-	printer := message.NewPrinter(language.English)
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			lines = append(lines, fmt.Sprintf("at /%s: %s", strings.Join(e.InstanceLocation, "/"), e.ErrorKind.LocalizedString(printer)))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	slices.Sort(lines)
-	lines = slices.Compact(lines)
-	if len(lines) > 10 {
-		lines = append(lines[:10], fmt.Sprintf("... and %d more", len(lines)-10))
-	}
-	return fmt.Errorf("does not match the schema %s:\n  %s", SchemaID, strings.Join(lines, "\n  "))
+	return schema.Validate(inst)
 }
 
 // jsonError says where raw stops being JSON, as "line N:".

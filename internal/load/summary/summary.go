@@ -15,13 +15,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+
+	"github.com/vaultcheck/vaultcheck/internal/schemacheck"
 
 	"github.com/vaultcheck/vaultcheck/internal/load/metrics"
 	"github.com/vaultcheck/vaultcheck/internal/load/threshold"
@@ -144,70 +143,18 @@ func (s *Summary) Write(path string) error {
 // kilobytes per metric series; anything near this is not a summary.
 const MaxFile = 64 << 20
 
-var (
-	schemaOnce sync.Once
-	schema     *jsonschema.Schema
-	schemaErr  error
-)
-
-// compiledSchema returns Schema, compiled.
-func compiledSchema() (*jsonschema.Schema, error) {
-	schemaOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
-		if err != nil {
-			schemaErr = fmt.Errorf("load summary schema: %w", err)
-			return
-		}
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		if err := c.AddResource(SchemaID, doc); err != nil {
-			schemaErr = fmt.Errorf("load summary schema: %w", err)
-			return
-		}
-		schema, schemaErr = c.Compile(SchemaID)
-	})
-	return schema, schemaErr
-}
+var schema = schemacheck.New(SchemaID, SchemaID, Schema)
 
 // Validate checks a summary document against Schema. Its error lists
 // where the document breaks the schema ("at /metrics/3/type: ..."), at
 // most ten places, and never repeats a value of the document.
 func Validate(raw []byte) error {
-	sch, err := compiledSchema()
-	if err != nil {
-		return err
-	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return errors.New("not JSON")
 	}
-	if err := sch.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return err
-		}
-		var lines []string
-		var walk func(e *jsonschema.ValidationError)
-		walk = func(e *jsonschema.ValidationError) {
-			if len(e.Causes) == 0 {
-				lines = append(lines, fmt.Sprintf("at /%s: %s", strings.Join(e.InstanceLocation, "/"), e.ErrorKind.LocalizedString(printer)))
-				return
-			}
-			for _, c := range e.Causes {
-				walk(c)
-			}
-		}
-		walk(ve)
-		slices.Sort(lines)
-		if len(lines) > 10 {
-			lines = append(lines[:10], fmt.Sprintf("... and %d more", len(lines)-10))
-		}
-		return fmt.Errorf("does not follow the load summary schema:\n  %s", strings.Join(lines, "\n  "))
-	}
-	return nil
+	return schema.Validate(inst)
 }
-
-var printer = message.NewPrinter(language.English)
 
 // Read reads and checks a summary file: its schema, then what a schema
 // cannot say (histograms that decode to their counts, known metrics and

@@ -203,7 +203,7 @@ func TestReadRejects(t *testing.T) {
 		t.Errorf("a histogram that does not hold its count: %v", err)
 	}
 	stale := write("stale.json", func(s *Summary) { s.Keys = "stale" })
-	if _, err := Read(stale); err == nil || !strings.Contains(err.Error(), "does not follow the load summary schema") || !strings.Contains(err.Error(), "at /keys") {
+	if _, err := Read(stale); err == nil || !strings.Contains(err.Error(), "does not match the schema "+SchemaID) || !strings.Contains(err.Error(), "at /keys") {
 		t.Errorf("a summary against the schema: %v", err)
 	}
 	if _, err := Read(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {

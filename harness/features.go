@@ -93,11 +93,11 @@ func loadFeatures(ctx context.Context, opts *Options) (*featureSet, error) {
 	case err != nil:
 		return nil, err
 	case len(s.Problems) > 0:
-		return nil, fmt.Errorf("%w:\n%s", ErrParse, listLoadProblems(s.Problems))
+		return nil, fmt.Errorf("%w:\n%s", ErrParse, suite.List(s.Problems, maxListed))
 	}
 	if opts.Initializer == nil {
 		if probs := s.Check(); len(probs) > 0 {
-			return nil, fmt.Errorf("%w: found before contacting the target:\n%s", ErrScenario, listLoadProblems(probs))
+			return nil, fmt.Errorf("%w: found before contacting the target:\n%s", ErrScenario, suite.List(probs, maxListed))
 		}
 	}
 	set := &featureSet{fsys: s.FS, parsed: map[string]*parsedFeature{}, lineSel: map[string][]int64{}}
@@ -124,23 +124,6 @@ func loadFeatures(ctx context.Context, opts *Options) (*featureSet, error) {
 		}
 	}
 	return set, nil
-}
-
-// listLoadProblems renders loader problems, at most maxListed of them.
-func listLoadProblems(ps []suite.Problem) string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if i == maxListed {
-			fmt.Fprintf(&b, "  ... and %d more", len(ps)-maxListed)
-			break
-		}
-		b.WriteString("  ")
-		b.WriteString(strings.ReplaceAll(p.String(), "\n", "\n  "))
-	}
-	return b.String()
 }
 
 // allAsContents hands every Gherkin file to godog as FeatureContents too.

@@ -240,20 +240,7 @@ func TestDeployLoadExamples(t *testing.T) {
 		}
 		return raw
 	}
-	type job struct {
-		Spec struct {
-			CompletionMode string `yaml:"completionMode"`
-			Completions    int    `yaml:"completions"`
-			Template       struct {
-				Spec struct {
-					Containers []struct {
-						Args []string `yaml:"args"`
-					} `yaml:"containers"`
-				} `yaml:"spec"`
-			} `yaml:"template"`
-		} `yaml:"spec"`
-	}
-	var shards, merge job
+	var shards, merge k8sJob
 	read("indexed-job.yaml", &shards)
 	read("merge-job.yaml", &merge)
 	args := shards.Spec.Template.Spec.Containers[0].Args

@@ -316,20 +316,7 @@ func TestDeployRunExamples(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	type job struct {
-		Spec struct {
-			CompletionMode string `yaml:"completionMode"`
-			Completions    int    `yaml:"completions"`
-			Template       struct {
-				Spec struct {
-					Containers []struct {
-						Args []string `yaml:"args"`
-					} `yaml:"containers"`
-				} `yaml:"spec"`
-			} `yaml:"template"`
-		} `yaml:"spec"`
-	}
-	var shards, merge job
+	var shards, merge k8sJob
 	read("indexed-job.yaml", &shards)
 	read("merge-job.yaml", &merge)
 	args := shards.Spec.Template.Spec.Containers[0].Args
@@ -364,4 +351,20 @@ func TestDeployRunExamples(t *testing.T) {
 	if n := wf.Env["SHARDS"]; n != len(wf.Jobs["shard"].Strategy.Matrix.Shard) {
 		t.Fatalf("actions: SHARDS %v, matrix %v", n, wf.Jobs["shard"].Strategy.Matrix.Shard)
 	}
+}
+
+// k8sJob is what the deploy tests read of a Kubernetes Job: its completion
+// mode and count, and its container's arguments.
+type k8sJob struct {
+	Spec struct {
+		CompletionMode string `yaml:"completionMode"`
+		Completions    int    `yaml:"completions"`
+		Template       struct {
+			Spec struct {
+				Containers []struct {
+					Args []string `yaml:"args"`
+				} `yaml:"containers"`
+			} `yaml:"spec"`
+		} `yaml:"template"`
+	} `yaml:"spec"`
 }

@@ -47,10 +47,10 @@ func selectScenarios(ctx context.Context, paths []string, tags string, vars map[
 	case err != nil:
 		return nil, fmt.Errorf("%w: loading the scenarios: %v", ErrHarness, err)
 	case len(s.Problems) > 0:
-		return nil, fmt.Errorf("%w: the scenario files have problems:\n%s", ErrUsage, listProblems(s.Problems))
+		return nil, fmt.Errorf("%w: the scenario files have problems:\n%s", ErrUsage, suite.List(s.Problems, maxProblems))
 	}
 	if probs := s.Check(); len(probs) > 0 {
-		return nil, fmt.Errorf("%w: found before contacting the target:\n%s", ErrScenario, listProblems(probs))
+		return nil, fmt.Errorf("%w: found before contacting the target:\n%s", ErrScenario, suite.List(probs, maxProblems))
 	}
 	var out []*scenario
 	for _, f := range s.Files {
@@ -86,24 +86,6 @@ func selectScenarios(ctx context.Context, paths []string, tags string, vars map[
 		return nil, fmt.Errorf("%w: no scenario of %s matches the tags %q", ErrUsage, what, tags)
 	}
 	return out, nil
-}
-
-// listProblems renders problems of the scenario files, indented, at most
-// maxProblems of them.
-func listProblems(ps []suite.Problem) string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if i == maxProblems {
-			fmt.Fprintf(&b, "  ... and %d more", len(ps)-maxProblems)
-			break
-		}
-		b.WriteString("  ")
-		b.WriteString(strings.ReplaceAll(p.String(), "\n", "\n  "))
-	}
-	return b.String()
 }
 
 // leadingGivens counts the steps before the first When or Then: the

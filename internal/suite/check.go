@@ -42,6 +42,25 @@ func (p Problem) String() string {
 	return b.String()
 }
 
+// List renders problems for an error message: one per line, indented, at
+// most max of them and a count of the rest (a file with thousands of
+// mistakes should not bury the first ones).
+func List(ps []Problem, max int) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i == max {
+			fmt.Fprintf(&b, "  ... and %d more", len(ps)-max)
+			break
+		}
+		b.WriteString("  ")
+		b.WriteString(strings.ReplaceAll(p.String(), "\n", "\n  "))
+	}
+	return b.String()
+}
+
 // Head is the problem's first line.
 func (p Problem) Head() string {
 	if p.raw {

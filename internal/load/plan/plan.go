@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
@@ -261,10 +262,20 @@ func optionNames() []string {
 // suggest hints the k6 name for a snake_case or misspelt option.
 func suggest(n string) string {
 	flat := strings.ToLower(strings.ReplaceAll(n, "_", ""))
-	for _, k := range append(optionNames(), blockAttrs...) {
+	names := append(optionNames(), blockAttrs...)
+	for _, k := range names {
 		if strings.ToLower(k) == flat {
 			return fmt.Sprintf("; did you mean %q? (options keep k6's names)", k)
 		}
+	}
+	best, bestD := "", 3 // a typo: at most two edits
+	for _, k := range names {
+		if d := levenshtein.Distance(flat, strings.ToLower(k), nil); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return ""
 }

@@ -62,6 +62,8 @@ func TestPlanDiagnostics(t *testing.T) {
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  vus = 2\n}", `name its scenarios`},
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  scenarios = [\"x\"]\n}", `bad.hcl:1:1: load "a": duration: required by constant-vus`},
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"1m\"\n  scenarios = [\"x\"]\n  pre_allocated_vus = 3\n}", `bad.hcl:5:23: pre_allocated_vus: unknown option; did you mean "preAllocatedVUs"?`},
+		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"1m\"\n  scenarios = [\"x\"]\n  vu = 3\n}", `bad.hcl:5:8: vu: unknown option; did you mean "vus"?`},
+		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"1m\"\n  scenarios = [\"x\"]\n  treshold = []\n}", `treshold: unknown option; did you mean "thresholds"?`},
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"1m\"\n  scenarios = [\"x\"]\n  rate = 3\n}", `bad.hcl:5:10: load "a": rate: not an option of constant-vus`},
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"soon\"\n  scenarios = [\"x\"]\n}", `bad.hcl:3:14: duration: want a duration`},
 		{"load \"a\" {\n  executor = \"constant-vus\"\n  duration = \"1m\"\n  scenarios = [\"x\"]\n  thresholds = [\"http_req_duration{route:GET /vault/mee}:p(95)<1\"]\n}", `bad.hcl:5:16: thresholds: bad threshold`},

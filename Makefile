@@ -21,9 +21,10 @@ MODULE := github.com/vaultcheck/vaultcheck
 # runs goroutines or shares state, without it on pure code (Cryppo, SRP,
 # the key hierarchy: the detector slows them 7-20x) and on the tests that
 # run a whole suite or certify one, whose concurrent parts the race run
-# covers in smaller form. Its parts run two at a time (two cores: while one
-# part waits on a single long test, the other fills the second core), each
-# part's output printed whole when it ends.
+# covers in smaller form. Its parts run TEST_JOBS (3) at a time: on two
+# cores, while one part waits on a single long test, on a process or on a
+# timeout, the others fill the cores. Each part's output is printed whole
+# when it ends (TEST_JOBS=1: one after another, as they run).
 #
 # Measured with TESTFLAGS=-json on an idle 2-core machine. Warm build cache:
 # before this layout, nine go test runs one after another, 6 min 1 s (7.7 min
@@ -74,8 +75,8 @@ PLAIN_TESTS.internal/selfcheck := ^TestSelfcheck$$
 # load, the meeco command.
 RACE_PKGS = $(filter-out $(PLAIN_PKGS) $(addprefix $(MODULE)/,$(SPLITS)),$(shell $(GO) list $(PKGS)))
 
-# The parts of make test, the longest first so that two at a time finish
-# together.
+# The parts of make test, the longest first so that the parts running at
+# a time finish together.
 TEST_PARTS := test-race/steps test-race-pkgs test-plain/cmd/vaultcheck test-race/harness \
 	test-plain/steps test-plain/internal/certify test-race/cmd/vaultcheck vet test-plain-pkgs \
 	test-plain/internal/selfcheck test-plain/harness test-race/internal/selfcheck \

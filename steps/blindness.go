@@ -581,11 +581,7 @@ func (w *World) onPurpose(n int) {
 // request is refused". Should the Vault keep it, the blindness check finds
 // the plaintext in its store.
 func (w *World) SendValueInClear(ctx context.Context, owner, slot, label string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -608,10 +604,8 @@ func (w *World) SendValueInClear(ctx context.Context, owner, slot, label string)
 	}
 	n := len(w.raw())
 	defer w.onPurpose(n)
-	body := meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: []meeco.SlotAttributes{{ID: &slotID, EncryptedValue: &v}}}}
 	return w.act(ctx, fmt.Sprintf("%s sends the value of slot %q of %q in clear", owner, slot, label), func() error {
-		_, _, err := w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id), Body: body}, nil)
-		return err
+		return w.putSlots(ctx, u, it.id, meeco.SlotAttributes{ID: &slotID, EncryptedValue: &v})
 	})
 }
 

@@ -58,11 +58,7 @@ func (w *World) CreateItem(ctx context.Context, owner, template, label string, s
 // ChangeSlot sets one slot of an own item to a new value (PUT /items/{id},
 // the value encrypted with the owner's DEK).
 func (w *World) ChangeSlot(ctx context.Context, owner, slot, label, value string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -86,11 +82,7 @@ func (w *World) ChangeSlot(ctx context.Context, owner, slot, label, value string
 // CheckItem reads an own item (GET /items/{id}, decrypted with the owner's
 // DEK) and checks the listed slot values.
 func (w *World) CheckItem(ctx context.Context, owner, label string, want []SlotValue) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}

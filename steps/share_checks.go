@@ -585,11 +585,7 @@ func (w *World) CheckShownTerms(recipient, terms string) error {
 // CheckTask checks that the Vault queued an update_item_shares task for
 // the owner's item.
 func (w *World) CheckTask(ctx context.Context, owner, label string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}

@@ -204,11 +204,7 @@ func (w *World) UpdateShares(ctx context.Context, owner, label string) error {
 // UpdateSharesWith is UpdateShares with the client's re-key options
 // (EverySlot: every slot to every share, as Meeco's SDK sends them).
 func (w *World) UpdateSharesWith(ctx context.Context, owner, label string, o client.UpdateSharesOptions) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}

@@ -40,11 +40,7 @@ func (w *World) ownSlot(ctx context.Context, u *user, it *item, slot string) (*c
 // attribute without an id, its value encrypted with the owner's DEK (the
 // CLI's items:update with a new slot name).
 func (w *World) AddSlot(ctx context.Context, owner, slot, label, value string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -75,11 +71,7 @@ func (w *World) DeleteSlot(ctx context.Context, owner, slot, label string) error
 }
 
 func (w *World) removeSlot(ctx context.Context, owner, slot, label string, destroy bool) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -110,11 +102,7 @@ func (w *World) removeSlot(ctx context.Context, owner, slot, label string, destr
 // CheckNoSlots checks that an own item has none of the named slots, and
 // that the slots removed from it answer 404.
 func (w *World) CheckNoSlots(ctx context.Context, owner, label string, slots []string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -141,11 +129,7 @@ func (w *World) CheckNoSlots(ctx context.Context, owner, label string, slots []s
 // DeleteItem deletes an own item (DELETE /items/{id}); its shares,
 // on-shares included, and every recipient's copy must go with it.
 func (w *World) DeleteItem(ctx context.Context, owner, label string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -244,11 +228,7 @@ func (w *World) sentValues(u *user, it *item) map[string]string {
 // an own item exactly as the owner last sent it: no value re-encoded, none
 // changed that she did not change.
 func (w *World) CheckValuesByteForByte(ctx context.Context, label, owner string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -275,15 +255,20 @@ func (w *World) CheckValuesByteForByte(ctx context.Context, label, owner string)
 	})
 }
 
+// putSlots sends PUT /items/{id} with the slot attributes as they are,
+// for the steps that send what the client would not (a plaintext, a
+// stranger's slot, legacy artifacts).
+func (w *World) putSlots(ctx context.Context, u *user, itemID string, attrs ...meeco.SlotAttributes) error {
+	_, _, err := w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, itemID),
+		Body: meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: attrs}}}, nil)
+	return err
+}
+
 // ChangeSlotWithStranger sends one PUT /items/{id} that changes a slot's
 // value and names a slot id that is not the item's: the Vault must refuse
 // the whole request and change nothing.
 func (w *World) ChangeSlotWithStranger(ctx context.Context, owner, slot, label, value string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -297,9 +282,7 @@ func (w *World) ChangeSlotWithStranger(ctx context.Context, owner, slot, label, 
 		if err != nil {
 			return err
 		}
-		_, _, err = w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id),
-			Body: meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: attrs}}}, nil)
-		return err
+		return w.putSlots(ctx, u, it.id, attrs...)
 	})
 }
 
@@ -337,11 +320,7 @@ const plaintextValue = "a plaintext value, not a Cryppo string"
 // StorePlaintextValue puts a plaintext in a slot's encrypted_value, as a
 // client that skipped encryption would: the Vault must refuse it (400).
 func (w *World) StorePlaintextValue(ctx context.Context, owner, slot, label string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -351,9 +330,7 @@ func (w *World) StorePlaintextValue(ctx context.Context, owner, slot, label stri
 			return err
 		}
 		v, id := plaintextValue, s.ID
-		_, _, err = w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id),
-			Body: meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: []meeco.SlotAttributes{{ID: &id, Name: slot, EncryptedValue: &v}}}}}, nil)
-		return err
+		return w.putSlots(ctx, u, it.id, meeco.SlotAttributes{ID: &id, Name: slot, EncryptedValue: &v})
 	})
 }
 
@@ -362,11 +339,7 @@ func (w *World) StorePlaintextValue(ctx context.Context, owner, slot, label stri
 // Meeco client still reads: a Vault must keep it as it came, not re-encode
 // it.
 func (w *World) ChangeSlotLegacy(ctx context.Context, owner, slot, label, value string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}
@@ -382,9 +355,7 @@ func (w *World) ChangeSlotLegacy(ctx context.Context, owner, slot, label, value 
 		}
 		w.ledger.EncryptData(owner, "slot "+slot+" of item "+it.id+" (legacy YAML artifacts)", u.auth.DEK, "DEK", []byte(value), enc)
 		id := s.ID
-		_, _, err = w.call(ctx, u, client.Call{Op: "update item", Method: "PUT", Path: client.Path(meeco.VItem, it.id),
-			Body: meeco.UpdateItemRequest{Item: meeco.UpdateItemAttributes{SlotsAttributes: []meeco.SlotAttributes{{ID: &id, Name: slot, EncryptedValue: &enc}}}}}, nil)
-		if err != nil {
+		if err := w.putSlots(ctx, u, it.id, meeco.SlotAttributes{ID: &id, Name: slot, EncryptedValue: &enc}); err != nil {
 			return err
 		}
 		it.values[slot] = value
@@ -423,11 +394,7 @@ func legacyAES(key cryppo.SymmetricKey, plaintext []byte) (string, error) {
 // the template's slots in the order the template lists them, before any
 // slot the item added.
 func (w *World) CheckTemplateOrder(ctx context.Context, owner, label, template string) error {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}

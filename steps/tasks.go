@@ -56,11 +56,7 @@ func (w *World) shareTasks(ctx context.Context, u *user, targets []string) ([]li
 
 // ownTask finds the owner's one update_item_shares task for an own item.
 func (w *World) ownTask(ctx context.Context, owner, label string) (*user, *item, meeco.ClientTask, []redact.Exchange, error) {
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return nil, nil, meeco.ClientTask{}, nil, err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return nil, nil, meeco.ClientTask{}, nil, err
 	}
@@ -134,11 +130,7 @@ func (w *World) CheckTaskState(ctx context.Context, owner, label, state string) 
 	if !meeco.ClientTaskState(state).Valid() {
 		return scenarioErrorf("%q is not a client task state (todo, in_progress, done, failed)", state)
 	}
-	u, err := w.activeUser(owner)
-	if err != nil {
-		return err
-	}
-	it, err := w.ownItem(u, label)
+	u, it, err := w.activeOwnItem(owner, label)
 	if err != nil {
 		return err
 	}

@@ -406,6 +406,20 @@ func (w *World) ownItem(owner *user, label string) (*item, error) {
 	return it, nil
 }
 
+// activeOwnItem is the signed-in owner and her item of that label: what a
+// step that acts on an own item starts from.
+func (w *World) activeOwnItem(owner, label string) (*user, *item, error) {
+	u, err := w.activeUser(owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	it, err := w.ownItem(u, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, it, nil
+}
+
 type connection struct {
 	inviter, invitee *user
 	// rec is each side's connection record, by user name.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -140,12 +139,8 @@ crypto self-test failed; 4 the target could not be exercised (refused; the bundl
 			}
 			o.Output, o.Log = cmd.OutOrStdout(), cmd.ErrOrStderr()
 
-			parent := cmd.Context()
-			if parent == nil {
-				parent = context.Background()
-			}
 			signal.Ignore(syscall.SIGPIPE)
-			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
 			go func() {
 				<-ctx.Done()

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -235,7 +232,7 @@ func runLoad(cmd *cobra.Command, f loadFlags, args []string) error {
 		// the CPU to the load. GOGC in the environment wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd)
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
 

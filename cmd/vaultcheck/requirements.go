@@ -1,12 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -50,20 +45,11 @@ Exit status: 0 when every MUST has a positive and a negative scenario, 1 when on
 			if err != nil {
 				return err
 			}
-			parent := cmd.Context()
-			if parent == nil {
-				parent = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
-			s, err := suite.Load(ctx, suite.Options{Paths: args, Vars: overrides})
-			switch {
-			case ctx.Err() != nil:
-				return &exitError{code: exitHarness, err: fmt.Errorf("requirements interrupted (%v)", context.Cause(ctx))}
-			case errors.Is(err, suite.ErrBadPath) || errors.Is(err, suite.ErrNoScenarios):
-				return usageErrorf("%v", err)
-			case err != nil:
-				return &exitError{code: exitHarness, err: err}
+			s, err := loadSuite(ctx, "requirements", suite.Options{Paths: args, Vars: overrides})
+			if err != nil {
+				return err
 			}
 			// A table built on files with problems would quietly leave
 			// their scenarios out.

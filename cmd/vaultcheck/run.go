@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -162,10 +161,6 @@ reading failures; 2 and 1 are verdicts that stand as reported.`,
 				}
 			}
 
-			parent := cmd.Context()
-			if parent == nil {
-				parent = context.Background()
-			}
 			// The first Ctrl-C (or SIGTERM from CI) cancels the scenarios'
 			// context; restoring the default handling then lets a second
 			// one kill a run that does not stop.
@@ -174,7 +169,7 @@ reading failures; 2 and 1 are verdicts that stand as reported.`,
 			// container: with SIGPIPE ignored the write fails instead, and
 			// the run ends with exit 5 (the console report was lost).
 			signal.Ignore(syscall.SIGPIPE)
-			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
 			go func() {
 				<-ctx.Done()

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -57,20 +54,11 @@ the clean run failed, 2 for bad usage or scenarios that cannot run, 3 when inter
 			if err != nil {
 				return err
 			}
-			parent := cmd.Context()
-			if parent == nil {
-				parent = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
-			s, err := suite.Load(ctx, suite.Options{Paths: args, Vars: overrides})
-			switch {
-			case ctx.Err() != nil:
-				return &exitError{code: exitHarness, err: fmt.Errorf("selfcheck interrupted (%v)", context.Cause(ctx))}
-			case errors.Is(err, suite.ErrBadPath) || errors.Is(err, suite.ErrNoScenarios):
-				return usageErrorf("%v", err)
-			case err != nil:
-				return &exitError{code: exitHarness, err: err}
+			s, err := loadSuite(ctx, "selfcheck", suite.Options{Paths: args, Vars: overrides})
+			if err != nil {
+				return err
 			}
 			if probs := append(s.Problems, s.Check()...); len(probs) > 0 {
 				for _, p := range probs {

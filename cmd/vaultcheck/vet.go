@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -47,12 +43,7 @@ Exit status: 0 when nothing is wrong, 2 when anything is, 3 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			parent := cmd.Context()
-			if parent == nil {
-				parent = context.Background()
-			}
-			// The first Ctrl-C or SIGTERM stops a long parse at once.
-			ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
 			n, err := runVet(ctx, cmd.OutOrStdout(), args, overrides, excerpts)
 			if err != nil {
@@ -73,14 +64,9 @@ Exit status: 0 when nothing is wrong, 2 when anything is, 3 when interrupted.`,
 // its report to out. It returns the number of problems; an error only for
 // paths that cannot be used at all, or an interrupt.
 func runVet(ctx context.Context, out io.Writer, paths []string, vars map[string]string, excerpts bool) (int, error) {
-	s, err := suite.Load(ctx, suite.Options{Paths: paths, Vars: vars})
-	switch {
-	case ctx.Err() != nil:
-		return 0, &exitError{code: exitHarness, err: fmt.Errorf("vet interrupted (%v)", context.Cause(ctx))}
-	case errors.Is(err, suite.ErrBadPath) || errors.Is(err, suite.ErrNoScenarios):
-		return 0, usageErrorf("%v", err)
-	case err != nil:
-		return 0, &exitError{code: exitHarness, err: err}
+	s, err := loadSuite(ctx, "vet", suite.Options{Paths: paths, Vars: vars})
+	if err != nil {
+		return 0, err
 	}
 	problems := append(slices.Clone(s.Problems), s.Check()...)
 	slices.SortStableFunc(problems, func(a, b suite.Problem) int {

@@ -12,6 +12,7 @@ import (
 	"github.com/cucumber/godog/formatters"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/vaultcheck/vaultcheck/internal/gherkindoc"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
 
@@ -94,23 +95,7 @@ func (f *prettyFmt) Feature(doc *messages.GherkinDocument, uri string, _ []byte)
 				}
 			}
 		}
-		for _, ch := range doc.Feature.Children {
-			switch {
-			case ch.Background != nil:
-				addSteps(ch.Background.Steps)
-			case ch.Scenario != nil:
-				addScenario(ch.Scenario)
-			case ch.Rule != nil:
-				for _, rc := range ch.Rule.Children {
-					if rc.Background != nil {
-						addSteps(rc.Background.Steps)
-					}
-					if rc.Scenario != nil {
-						addScenario(rc.Scenario)
-					}
-				}
-			}
-		}
+		gherkindoc.Walk(doc.Feature, addSteps, addScenario)
 	}
 	f.mu.Lock()
 	f.docs[uri] = d

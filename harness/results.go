@@ -8,6 +8,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
 
+	"github.com/vaultcheck/vaultcheck/internal/gherkindoc"
 	"github.com/vaultcheck/vaultcheck/internal/redact"
 	"github.com/vaultcheck/vaultcheck/internal/version"
 	"github.com/vaultcheck/vaultcheck/results"
@@ -143,23 +144,7 @@ func astLines(doc *messages.GherkinDocument) map[string]int64 {
 			}
 		}
 	}
-	for _, ch := range doc.Feature.Children {
-		switch {
-		case ch.Background != nil:
-			steps(ch.Background.Steps)
-		case ch.Scenario != nil:
-			scenario(ch.Scenario)
-		case ch.Rule != nil:
-			for _, rc := range ch.Rule.Children {
-				if rc.Background != nil {
-					steps(rc.Background.Steps)
-				}
-				if rc.Scenario != nil {
-					scenario(rc.Scenario)
-				}
-			}
-		}
-	}
+	gherkindoc.Walk(doc.Feature, steps, scenario)
 	return out
 }
 
@@ -222,23 +207,7 @@ func astKeywords(doc *messages.GherkinDocument) map[string]string {
 		out[sc.Id] = sc.Keyword
 		steps(sc.Steps)
 	}
-	for _, ch := range doc.Feature.Children {
-		switch {
-		case ch.Background != nil:
-			steps(ch.Background.Steps)
-		case ch.Scenario != nil:
-			scenario(ch.Scenario)
-		case ch.Rule != nil:
-			for _, rc := range ch.Rule.Children {
-				if rc.Background != nil {
-					steps(rc.Background.Steps)
-				}
-				if rc.Scenario != nil {
-					scenario(rc.Scenario)
-				}
-			}
-		}
-	}
+	gherkindoc.Walk(doc.Feature, steps, scenario)
 	return out
 }
 

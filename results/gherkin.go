@@ -6,6 +6,7 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/vaultcheck/vaultcheck/internal/gherkindoc"
 )
 
 // PickleIDs returns the stable id (ScenarioID) of each pickle of one
@@ -55,18 +56,7 @@ func exampleRows(doc *messages.GherkinDocument) map[string]exampleRow {
 			}
 		}
 	}
-	for _, ch := range doc.Feature.Children {
-		if ch.Scenario != nil {
-			addScenario(ch.Scenario)
-		}
-		if ch.Rule != nil {
-			for _, rc := range ch.Rule.Children {
-				if rc.Scenario != nil {
-					addScenario(rc.Scenario)
-				}
-			}
-		}
-	}
+	gherkindoc.Walk(doc.Feature, nil, addScenario)
 	return out
 }
 

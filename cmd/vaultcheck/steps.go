@@ -7,8 +7,10 @@ import (
 	"io"
 	"strings"
 
+	messages "github.com/cucumber/messages/go/v34"
 	"github.com/spf13/cobra"
 
+	"github.com/vaultcheck/vaultcheck/internal/gherkindoc"
 	"github.com/vaultcheck/vaultcheck/internal/suite"
 	"github.com/vaultcheck/vaultcheck/steps"
 )
@@ -116,35 +118,15 @@ func stepExamples(ctx context.Context, paths []string) (map[string]example, erro
 
 // collectKeywords maps each step's AST id to its keyword ("Given ").
 func collectKeywords(ft *suite.Feature, into map[string]string) {
-	if ft.Doc == nil || ft.Doc.Feature == nil {
+	if ft.Doc == nil {
 		return
 	}
-	for _, ch := range ft.Doc.Feature.Children {
-		if ch.Background != nil {
-			for _, st := range ch.Background.Steps {
-				into[st.Id] = st.Keyword
-			}
-		}
-		if ch.Scenario != nil {
-			for _, st := range ch.Scenario.Steps {
-				into[st.Id] = st.Keyword
-			}
-		}
-		if ch.Rule != nil {
-			for _, rc := range ch.Rule.Children {
-				if rc.Background != nil {
-					for _, st := range rc.Background.Steps {
-						into[st.Id] = st.Keyword
-					}
-				}
-				if rc.Scenario != nil {
-					for _, st := range rc.Scenario.Steps {
-						into[st.Id] = st.Keyword
-					}
-				}
-			}
+	steps := func(list []*messages.Step) {
+		for _, st := range list {
+			into[st.Id] = st.Keyword
 		}
 	}
+	gherkindoc.Walk(ft.Doc.Feature, steps, func(sc *messages.Scenario) { steps(sc.Steps) })
 }
 
 // writeSearch writes the phrases that match query, at most limit of them

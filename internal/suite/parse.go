@@ -13,6 +13,7 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/vaultcheck/vaultcheck/internal/gherkindoc"
 )
 
 // Limits on what the loader hands to Gherkin and godog.
@@ -211,18 +212,7 @@ func countScenarios(doc *messages.GherkinDocument) int {
 			n += len(ex.TableBody)
 		}
 	}
-	for _, ch := range doc.Feature.Children {
-		if ch.Scenario != nil {
-			scenario(ch.Scenario)
-		}
-		if ch.Rule != nil {
-			for _, rc := range ch.Rule.Children {
-				if rc.Scenario != nil {
-					scenario(rc.Scenario)
-				}
-			}
-		}
-	}
+	gherkindoc.Walk(doc.Feature, nil, scenario)
 	return n
 }
 
@@ -244,23 +234,7 @@ func index(ft *Feature, f *messages.Feature) {
 			}
 		}
 	}
-	for _, ch := range f.Children {
-		switch {
-		case ch.Background != nil:
-			steps(ch.Background.Steps)
-		case ch.Scenario != nil:
-			scenario(ch.Scenario)
-		case ch.Rule != nil:
-			for _, rc := range ch.Rule.Children {
-				if rc.Background != nil {
-					steps(rc.Background.Steps)
-				}
-				if rc.Scenario != nil {
-					scenario(rc.Scenario)
-				}
-			}
-		}
-	}
+	gherkindoc.Walk(f, steps, scenario)
 }
 
 // syntaxProblems turns Gherkin's parse errors into problems. Its error

@@ -54,7 +54,7 @@ PLAIN_PKGS := $(MODULE) \
 #   cmd/vaultcheck: the suite by URL against vaultcheck serve, sharded runs
 #     and load shards as processes (built binaries: the race detector would
 #     not see them), certify on the embedded suite, the vectors commands.
-#   harness: the whole suite against the Dockerfile's image.
+#   harness: the whole suite, and a load, against the Dockerfile's image.
 #   internal/certify: certifications and their offline verifications, which
 #     re-do every crypto operation of a run (about 40 s with -race); the
 #     parallel re-check of a ledger stays under -race (TestRecheckLedger*).
@@ -65,7 +65,7 @@ PLAIN_PKGS := $(MODULE) \
 SPLITS := steps cmd/vaultcheck harness internal/certify internal/selfcheck internal/load
 PLAIN_TESTS.steps              := ^(TestNoSecretsInOutput|TestTargetFaultsAreTargetErrors)$$
 PLAIN_TESTS.cmd/vaultcheck     := ^(TestServeAndRunByURL|TestVectorsVerifySharedFiles|TestVectorsVerifyReportsFailures|TestVectorsGenerateRoundTrip|TestShardsAsProcessesMergeToOneRun|TestCertifyCommand|TestLoadShardsMerge)$$
-PLAIN_TESTS.harness            := ^TestDockerSuite$$
+PLAIN_TESTS.harness            := ^(TestDockerSuite|TestDockerLoad)$$
 PLAIN_TESTS.internal/certify   := ^(TestCertifyRefuses(Faults|EveryFault)|TestKnownFailureAndUnexpectedPass|TestRunCutShort|TestCertifyAndVerify|TestTamperedBundles|TestForgedBundlesDoNotRederive)$$
 PLAIN_TESTS.internal/load      := ^TestRunCorrectnessCounters$$
 PLAIN_TESTS.internal/selfcheck := ^TestSelfcheck$$

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -227,6 +228,48 @@ const wrongFeature = `Feature: A wrong expectation
 
 // TestDockerFailureShowsTheContainerLog checks that a failing scenario
 // puts the container's log tail, redacted, under the failure summary.
+// TestDockerLoad runs vaultcheck load against the image as a docker
+// target: the load command starts its target with the harness's code, so
+// the container must answer, carry the load, and be gone afterwards.
+func TestDockerLoad(t *testing.T) {
+	d := needDocker(t)
+	summary := filepath.Join(t.TempDir(), "load.json")
+	cmd := exec.Command(d.bin, "load", "../features/users.feature", "--target", "docker:"+d.image,
+		"--executor", "constant-vus", "--vus", "2", "--duration", "3s", "--no-progress",
+		"--threshold", "iterations:count>0", "--out", "json:"+summary)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("load against docker:%s: %v\n%s", d.image, err, out)
+	}
+	if !strings.Contains(string(out), "runs as container") || !strings.Contains(string(out), "target docker:"+d.image) {
+		t.Errorf("the output does not name the container and the target:\n%s", out)
+	}
+	raw, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Target  string `json:"target"`
+		Metrics []struct {
+			Name  string `json:"name"`
+			Count int64  `json:"count"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var iterations int64
+	for _, m := range sum.Metrics {
+		if m.Name == "iterations" {
+			iterations += m.Count
+		}
+	}
+	if iterations == 0 {
+		t.Errorf("the summary counts no iteration:\n%.2000s", raw)
+	}
+	d.noContainersLeft(t)
+}
+
 func TestDockerFailureShowsTheContainerLog(t *testing.T) {
 	d := needDocker(t)
 	dir := t.TempDir()
